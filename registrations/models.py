@@ -1,0 +1,154 @@
+"""Municipalities, delegations (registrations) and their participants."""
+
+import datetime
+import secrets
+
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.utils.translation import gettext_lazy as _
+
+from workshops.models import Session, Workshop
+
+
+class MunicipalityQuerySet(models.QuerySet):
+    def valid_on(self, day: datetime.date) -> "MunicipalityQuerySet":
+        return self.filter(Q(valid_to__isnull=True) | Q(valid_to__gte=day), valid_from__lte=day)
+
+
+class Municipality(models.Model):
+    """A municipality under one name for one period (Statistics Norway, classification 131)."""
+
+    number = models.CharField(_("municipality number"), max_length=4)
+    name = models.CharField(_("name"), max_length=100)
+    county_number = models.CharField(_("county number"), max_length=2)
+    county = models.CharField(_("county"), max_length=100)
+    valid_from = models.DateField(_("valid from"))
+    valid_to = models.DateField(_("valid to"), null=True, blank=True)
+
+    objects = MunicipalityQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("municipality")
+        verbose_name_plural = _("municipalities")
+        ordering = ["county_number", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["number", "valid_from"], name="municipality_number_period_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Role(models.TextChoices):
+    CULTURE_SCHOOL_LEADER = "culture_school_leader", _("culture-school leader")
+    MUNICIPAL_LEADER = "municipal_leader", _("other municipal leader")
+    MUNICIPAL_SERVICE = "municipal_service", _("other municipal service or sector")
+    VOLUNTARY_SECTOR = "voluntary_sector", _("local actor: voluntary sector")
+    BUSINESS = "business", _("local actor: business")
+    RESIDENT = "resident", _("resident")
+
+    @classmethod
+    def representing_municipality(cls) -> frozenset[str]:
+        """Roles that count toward the minimum number of representatives."""
+        return frozenset({cls.CULTURE_SCHOOL_LEADER, cls.MUNICIPAL_LEADER, cls.MUNICIPAL_SERVICE})
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(32)  # 256 bits
+
+
+class Registration(models.Model):
+    """One municipality's delegation to one workshop."""
+
+    class Status(models.TextChoices):
+        CONFIRMED = "confirmed", _("confirmed")
+        WAITLISTED = "waitlisted", _("waiting list")
+        CANCELLED = "cancelled", _("cancelled")
+
+    workshop = models.ForeignKey(
+        Workshop, on_delete=models.PROTECT, related_name="registrations", verbose_name=_("workshop")
+    )
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.PROTECT, related_name="registrations", verbose_name=_("municipality")
+    )
+    contact_name = models.CharField(_("contact person"), max_length=200)
+    contact_email = models.EmailField(_("contact person's email"))
+    contact_phone = models.CharField(_("contact person's phone"), max_length=30, blank=True)
+    session = models.ForeignKey(
+        Session,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="registrations",
+        verbose_name=_("session"),
+    )
+    preferred_session = models.ForeignKey(
+        Session,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("preferred session"),
+    )
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, db_index=True)
+    municipality_input = models.TextField(_("input"), blank=True)
+    language = models.CharField(_("language"), max_length=10, default="nb")
+    token = models.CharField(_("secret token"), max_length=64, unique=True, default=new_token, editable=False)
+    created_at = models.DateTimeField(_("registered"), auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("registration")
+        verbose_name_plural = _("registrations")
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workshop", "municipality"],
+                condition=~Q(status="cancelled"),
+                name="registration_one_active_per_municipality",
+                violation_error_message=_("This municipality is already registered for the workshop."),
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(status="confirmed", session__isnull=False)
+                    | Q(status__in=["waitlisted", "cancelled"], session__isnull=True)
+                ),
+                name="registration_session_matches_status",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.municipality} – {self.workshop}"
+
+
+class Participant(models.Model):
+    registration = models.ForeignKey(
+        Registration, on_delete=models.CASCADE, related_name="participants", verbose_name=_("registration")
+    )
+    name = models.CharField(_("name"), max_length=200)
+    email = models.EmailField(_("email"))
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    role = models.CharField(_("role"), max_length=30, choices=Role.choices)
+    title = models.CharField(_("job title or organisation"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("participant")
+        verbose_name_plural = _("participants")
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("email"),
+                "registration",
+                name="participant_email_unique_in_delegation",
+                violation_error_message=_("The same email address appears twice in the delegation."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def represents_municipality(self) -> bool:
+        return self.role in Role.representing_municipality()

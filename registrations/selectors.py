@@ -1,0 +1,54 @@
+"""Reads on registrations that are more than a one-line query."""
+
+from itertools import groupby
+
+from django.db.models import Count, Q
+
+from registrations.models import Municipality, Participant, Registration
+from workshops.models import Session, Workshop
+
+
+def municipalities_for_workshop(*, workshop: Workshop) -> list[Municipality]:
+    """The municipalities that exist on the workshop's date (all current ones if it has no session yet)."""
+    qs = Municipality.objects.all()
+    day = workshop.event_date
+    if day is not None:
+        qs = qs.valid_on(day)
+    else:
+        qs = qs.filter(valid_to__isnull=True)
+    return list(qs.order_by("county_number", "county", "name"))
+
+
+def municipalities_by_county(*, workshop: Workshop) -> list[tuple[str, list[Municipality]]]:
+    """(county, municipalities) pairs in county-number order, for a grouped select."""
+    rows = municipalities_for_workshop(workshop=workshop)
+    return [(county, list(items)) for (_n, county), items in groupby(rows, key=lambda m: (m.county_number, m.county))]
+
+
+def sessions_with_seats(*, workshop: Workshop) -> list[Session]:
+    """The workshop's sessions, each annotated with ``seats_taken`` (participants of confirmed delegations)."""
+    return list(
+        workshop.sessions.annotate(
+            seats_taken=Count(
+                "registrations__participants",
+                filter=Q(registrations__status=Registration.Status.CONFIRMED),
+            )
+        ).order_by("starts_at", "pk")
+    )
+
+
+def waitlist_position(*, registration: Registration) -> int | None:
+    """1 for the first delegation on the workshop's waiting list; None when not waiting."""
+    if registration.status != Registration.Status.WAITLISTED:
+        return None
+    earlier = Q(created_at__lt=registration.created_at) | Q(created_at=registration.created_at, pk__lt=registration.pk)
+    return (
+        Registration.objects.filter(workshop_id=registration.workshop_id, status=Registration.Status.WAITLISTED)
+        .filter(earlier)
+        .count()
+        + 1
+    )
+
+
+def participant_count(*, registration: Registration) -> int:
+    return Participant.objects.filter(registration=registration).count()

@@ -1,0 +1,131 @@
+"""Workshops and their sessions: the calendar. Imports nothing of registrations or notifications."""
+
+import datetime
+
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Workshop(models.Model):
+    title = models.CharField(_("title"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=80, unique=True)
+    summary = models.TextField(_("summary"), blank=True, help_text=_("One or two sentences for the list of workshops."))
+    description = models.TextField(_("description"), blank=True)
+    organisers = models.CharField(_("organisers"), max_length=200, default="KS og Norsk kulturskoleråd")
+    venue = models.CharField(_("venue"), max_length=200, default="Zoom", help_text=_("Where it happens, e.g. Zoom."))
+    is_free = models.BooleanField(_("free of charge"), default=True)
+    target_group = models.TextField(_("who should come"), blank=True)
+    expectations = models.TextField(_("what is expected"), blank=True)
+    input_question = models.CharField(
+        _("question for the municipality's input"),
+        max_length=300,
+        blank=True,
+        help_text=_("Asked on the registration form; leave empty to not ask for input."),
+    )
+    reflection_questions = models.TextField(
+        _("reflection questions"), blank=True, help_text=_("Sent with the preparatory material.")
+    )
+    registration_opens_at = models.DateTimeField(_("registration opens"), null=True, blank=True)
+    registration_deadline = models.DateTimeField(
+        _("registration deadline"),
+        help_text=_("The last second a municipality can register on the public form (Europe/Oslo)."),
+    )
+    material_days_before = models.PositiveSmallIntegerField(
+        _("send material (days before)"),
+        default=7,
+        help_text=_("The preparatory material is emailed this many days before the first session."),
+    )
+    material_send_time = models.TimeField(_("send material at (time of day)"), default=datetime.time(9, 0))
+    reminder_days_before = models.CharField(
+        _("send reminders (days before)"),
+        max_length=50,
+        default="1",
+        help_text=_("Comma-separated list of days before the session, e.g. «1» or «7, 1». Empty for none."),
+    )
+    reminder_send_time = models.TimeField(_("send reminders at (time of day)"), default=datetime.time(9, 0))
+    min_representatives = models.PositiveSmallIntegerField(
+        _("minimum representatives"),
+        default=2,
+        validators=[MinValueValidator(1)],
+        help_text=_("People representing the municipality itself; local actors and residents do not count."),
+    )
+    require_role_composition = models.BooleanField(
+        _("require culture-school leader and another municipal leader"), default=True
+    )
+    max_delegation_size = models.PositiveSmallIntegerField(
+        _("maximum delegation size"), default=6, validators=[MinValueValidator(1)]
+    )
+    is_published = models.BooleanField(_("published"), default=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("workshop")
+        verbose_name_plural = _("workshops")
+        ordering = ["-registration_deadline"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(min_representatives__lte=F("max_delegation_size")),
+                name="workshop_min_representatives_lte_max_size",
+                violation_error_message=_("The minimum cannot be larger than the maximum delegation size."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def first_session(self) -> "Session | None":
+        sessions = list(self.sessions.all())
+        return min(sessions, key=lambda s: s.starts_at) if sessions else None
+
+    @property
+    def event_date(self) -> datetime.date | None:
+        """The local date of the first session: decides which municipalities exist for it."""
+        first = self.first_session
+        return timezone.localtime(first.starts_at).date() if first else None
+
+    def is_open_for_registration(self, now: datetime.datetime | None = None) -> bool:
+        now = now or timezone.now()
+        if self.registration_opens_at and now < self.registration_opens_at:
+            return False
+        return now <= self.registration_deadline
+
+
+class Session(models.Model):
+    class Kind(models.TextChoices):
+        MAIN = "main", _("main session")
+        OVERFLOW = "overflow", _("overflow session")
+
+    workshop = models.ForeignKey(Workshop, on_delete=models.CASCADE, related_name="sessions", verbose_name=_("workshop"))
+    label = models.CharField(_("label"), max_length=100, help_text=_("E.g. «Formiddag» or «Ettermiddag»."))
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.MAIN)
+    starts_at = models.DateTimeField(_("starts"))
+    ends_at = models.DateTimeField(_("ends"))
+    capacity = models.PositiveIntegerField(_("capacity (participants)"), default=300)
+    is_open = models.BooleanField(
+        _("open for registrations"),
+        default=True,
+        help_text=_("Overflow sessions stay closed until staff open them with the admin action."),
+    )
+    meeting_url = models.URLField(_("meeting link"), blank=True, help_text=_("Only sent to registered participants."))
+    meeting_passcode = models.CharField(_("meeting passcode"), max_length=50, blank=True)
+
+    class Meta:
+        verbose_name = _("session")
+        verbose_name_plural = _("sessions")
+        ordering = ["starts_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=F("starts_at")),
+                name="session_ends_after_start",
+                violation_error_message=_("A session must end after it starts."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        start = timezone.localtime(self.starts_at)
+        end = timezone.localtime(self.ends_at)
+        return f"{self.label} {start:%d.%m.%Y %H.%M}–{end:%H.%M}"
