@@ -169,7 +169,9 @@ def registration_create(
         registration_check_open(workshop=workshop, now=now)
     municipality_check_valid(workshop=workshop, municipality=municipality)
     delegation_validate(workshop=workshop, participants=participants)
-    if preferred_session is not None and (preferred_session.workshop_id != workshop.pk or not preferred_session.is_open):
+    if preferred_session is not None and (
+        preferred_session.workshop_id != workshop.pk or not preferred_session.is_open
+    ):
         raise RegistrationError("session_not_available", field="preferred_session")
 
     with transaction.atomic():
@@ -196,12 +198,8 @@ def registration_create(
                 )
         except IntegrityError as exc:
             # Only reachable when the session lock was not taken (SQLite) and another request won the race.
-            raise RegistrationError(
-                "already_registered", field="municipality", municipality=municipality.name
-            ) from exc
-        Participant.objects.bulk_create(
-            [_participant(registration, person) for person in participants]
-        )
+            raise RegistrationError("already_registered", field="municipality", municipality=municipality.name) from exc
+        Participant.objects.bulk_create([_participant(registration, person) for person in participants])
         notify.registration_confirmed(registration=registration)
     return registration
 
@@ -382,9 +380,7 @@ def _waitlist_promote_locked(workshop: Workshop, sessions: list[Session]) -> lis
     preferred = {s.pk: s for s in sessions}
     promoted = []
     for registration in waiting:
-        session = _choose_session(
-            sessions, taken, registration.size, preferred.get(registration.preferred_session_id)
-        )
+        session = _choose_session(sessions, taken, registration.size, preferred.get(registration.preferred_session_id))
         if session is None:
             continue
         _assign(registration, session)
@@ -392,4 +388,3 @@ def _waitlist_promote_locked(workshop: Workshop, sessions: list[Session]) -> lis
         notify.session_changed(registration=registration, previous_session=None)
         promoted.append(registration)
     return promoted
-

@@ -99,7 +99,9 @@ class Session(models.Model):
         MAIN = "main", _("main session")
         OVERFLOW = "overflow", _("overflow session")
 
-    workshop = models.ForeignKey(Workshop, on_delete=models.CASCADE, related_name="sessions", verbose_name=_("workshop"))
+    workshop = models.ForeignKey(
+        Workshop, on_delete=models.CASCADE, related_name="sessions", verbose_name=_("workshop")
+    )
     label = models.CharField(_("label"), max_length=100, help_text=_("E.g. «Formiddag» or «Ettermiddag»."))
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.MAIN)
     starts_at = models.DateTimeField(_("starts"))

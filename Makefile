@@ -1,0 +1,44 @@
+# The two commands a newcomer needs: `make run` and `make test` (see README.md).
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+# pytest-xdist workers; 2 matches the machines we run on.
+TEST_WORKERS ?= 2
+
+.PHONY: venv setup run test lint messages clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet ".[dev]"
+	touch $@
+
+venv: $(VENV)/.installed
+
+# Database, municipalities, the seed and demo workshops, a local staff user.
+setup: venv
+	mkdir -p var/broker/out var/broker/control var/sent-mail var/media
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_workshop
+	$(PY) manage.py seed_workshop --demo
+	$(PY) manage.py ensure_dev_user
+
+# Web server, Celery worker and beat in the foreground; one Ctrl-C stops all three.
+run: setup
+	@echo "Serving http://127.0.0.1:$(PORT)/ (staff: http://127.0.0.1:$(PORT)/admin/). Ctrl-C stops everything."
+	PORT=$(PORT) $(VENV)/bin/honcho start -f Procfile.dev
+
+test: venv
+	$(VENV)/bin/pytest -n $(TEST_WORKERS)
+
+lint: venv
+	$(VENV)/bin/ruff check .
+
+# Regenerate the translation catalogues (needs GNU gettext) and compile them (pure Python, polib).
+messages: venv
+	$(PY) manage.py makemessages --locale nb --no-obsolete --ignore ".venv/*" --ignore "var/*"
+	$(PY) scripts/compile_messages.py
+
+clean:
+	rm -rf $(VENV) var db.sqlite3

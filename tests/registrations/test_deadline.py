@@ -1,0 +1,55 @@
+"""Rule 1: the public form accepts a submission up to and including the deadline second (Europe/Oslo)."""
+
+import pytest
+
+from registrations.errors import RegistrationError
+from registrations.models import Registration
+from tests.conftest import oslo, register
+
+
+def test_it_accepts_a_registration_in_the_deadline_second(workshop):
+    registration = register(workshop, now=oslo(2021, 3, 1, 23, 59, 59))
+    assert Registration.objects.get().pk == registration.pk
+    assert registration.status == Registration.Status.CONFIRMED
+
+
+def test_it_refuses_a_registration_one_second_after_the_deadline(workshop):
+    with pytest.raises(RegistrationError) as caught:
+        register(workshop, now=oslo(2021, 3, 2, 0, 0, 0))
+    assert caught.value.codes == ["deadline_passed"]
+    assert caught.value.messages == [
+        "Registration is closed. The registration deadline was mandag 1. mars 2021 kl. 23.59."
+    ]
+    assert Registration.objects.count() == 0
+
+
+def test_the_deadline_is_oslo_time_not_utc(workshop):
+    # 23:30 UTC on 1 March is 00:30 on 2 March in Oslo: closed.
+    import datetime
+
+    utc_late = datetime.datetime(2021, 3, 1, 23, 30, tzinfo=datetime.UTC)
+    with pytest.raises(RegistrationError):
+        register(workshop, now=utc_late)
+
+
+def test_staff_may_register_after_the_deadline(workshop):
+    registration = register(workshop, now=oslo(2021, 3, 5, 10, 0), by_staff=True)
+    assert registration.status == Registration.Status.CONFIRMED
+
+
+def test_it_refuses_before_registration_opens(workshop):
+    workshop.registration_opens_at = oslo(2021, 2, 11, 12, 0)
+    workshop.save()
+    with pytest.raises(RegistrationError) as caught:
+        register(workshop, now=oslo(2021, 2, 11, 11, 59, 59))
+    assert caught.value.codes == ["not_open_yet"]
+    assert register(workshop, now=oslo(2021, 2, 11, 12, 0)).status == Registration.Status.CONFIRMED
+
+
+def test_it_refuses_an_unpublished_workshop(workshop):
+    workshop.is_published = False
+    workshop.save()
+    with pytest.raises(RegistrationError) as caught:
+        register(workshop, now=oslo(2021, 2, 15, 12, 0))
+    assert caught.value.codes == ["not_published"]
+    assert Registration.objects.count() == 0
