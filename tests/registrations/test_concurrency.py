@@ -91,3 +91,40 @@ def test_opening_the_overflow_while_municipalities_register_keeps_every_rule(wor
     # 14 × 3 = 42 people, 2 × 18 usable seats (6 delegations of 3 per session): 12 seated, 2 waiting.
     assert Registration.objects.filter(status=Registration.Status.CONFIRMED).count() == 12
     assert Registration.objects.filter(status=Registration.Status.WAITLISTED).count() == 2
+
+
+def form_data(municipality_pk: int, prefix: str) -> dict:
+    data = {
+        "municipality": str(municipality_pk),
+        "contact_name": "Kari Kontakt",
+        "contact_email": f"{prefix}kontakt@kommune.example",
+        "participants-TOTAL_FORMS": "2",
+        "participants-INITIAL_FORMS": "0",
+    }
+    for i, role in enumerate(["culture_school_leader", "municipal_leader"]):
+        data |= {
+            f"participants-{i}-name": f"Person {prefix}{i}",
+            f"participants-{i}-email": f"{prefix}{i}@kommune.example",
+            f"participants-{i}-role": role,
+            f"participants-{i}-title": "Leder",
+        }
+    return data
+
+
+def test_simultaneous_form_posts_for_one_municipality_show_each_user_a_page_not_an_error(workshop, time_machine):
+    from django.test import Client
+
+    time_machine.move_to(NOW, tick=False)
+    oslo_kommune = municipalities(1)[0]
+    url = f"/workshops/{workshop.slug}/"
+
+    def post(i):
+        return lambda: Client().post(url, form_data(oslo_kommune.pk, f"c{i}-"))
+
+    responses = run_together([post(i) for i in range(10)])
+
+    assert sorted(r.status_code for r in responses) == [200] * 9 + [302]
+    for refused in (r for r in responses if r.status_code == 200):
+        assert "Oslo is already registered for this workshop" in refused.content.decode()
+    assert Registration.objects.count() == 1
+    assert Participant.objects.count() == 2

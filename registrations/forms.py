@@ -1,0 +1,160 @@
+"""The public registration form: input and presentation only.
+
+Fields are checked for what a field can know (required, email format). Every rule about the
+delegation (deadline, representatives, roles, size, duplicate emails, one delegation per
+municipality, capacity) is checked by ``services.registration_create`` alone; its problems are
+put back on the form with :func:`add_problems`.
+"""
+
+from django import forms
+from django.forms.utils import ErrorDict
+from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy as _
+
+from registrations.errors import RegistrationError
+from registrations.models import Municipality, Role
+from registrations.selectors import municipalities_by_county
+from registrations.services import ContactData, ParticipantData
+from workshops.formatting import format_span
+from workshops.models import Workshop
+
+PARTICIPANTS_PREFIX = "participants"
+# The id of the participants section; problems about the whole delegation link here.
+PARTICIPANTS_ANCHOR = "participants"
+
+
+class SessionChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.label}: {format_span(obj.starts_at, obj.ends_at)}"
+
+
+class RegistrationForm(forms.Form):
+    municipality = forms.ModelChoiceField(
+        label=_("Municipality"),
+        # Any municipality row can be looked up; whether it exists on the workshop's date is a rule
+        # the service checks.
+        queryset=Municipality.objects.all(),
+        empty_label=_("Choose municipality"),
+    )
+    contact_name = forms.CharField(label=_("Name"), max_length=200)
+    contact_email = forms.EmailField(
+        label=_("Email"),
+        help_text=_("The confirmation and the link for changing the registration are sent here."),
+    )
+    contact_phone = forms.CharField(label=_("Phone (optional)"), max_length=30, required=False)
+
+    def __init__(self, *args, workshop: Workshop, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.workshop = workshop
+        municipality = self.fields["municipality"]
+        municipality.choices = [("", municipality.empty_label)] + [
+            (county, [(m.pk, m.name) for m in items]) for county, items in municipalities_by_county(workshop=workshop)
+        ]
+        open_sessions = [s for s in workshop.sessions.all() if s.is_open]
+        if len(open_sessions) > 1:
+            self.fields["preferred_session"] = SessionChoiceField(
+                label=_("Preferred session"),
+                queryset=workshop.sessions.filter(is_open=True),
+                widget=forms.RadioSelect,
+                required=False,
+                blank=True,  # offer "No preference" as a radio option
+                empty_label=_("No preference"),
+                help_text=_("We place the delegation in its preferred session while it has seats."),
+            )
+        if workshop.input_question:
+            self.fields["municipality_input"] = forms.CharField(
+                label=workshop.input_question,
+                help_text=_("Optional. Your answer helps us shape the workshop."),
+                required=False,
+                widget=forms.Textarea(attrs={"rows": 4}),
+            )
+
+    def contact(self) -> ContactData:
+        data = self.cleaned_data
+        return ContactData(name=data["contact_name"], email=data["contact_email"], phone=data["contact_phone"])
+
+
+class ParticipantForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=200)
+    email = forms.EmailField(label=_("Email"))
+    phone = forms.CharField(label=_("Phone (optional)"), max_length=30, required=False)
+    role = forms.ChoiceField(
+        label=_("Role"), choices=[("", _("Choose role")), *((value, capfirst(label)) for value, label in Role.choices)]
+    )
+    title = forms.CharField(label=_("Job title or organisation"), max_length=200)
+
+    def participant(self) -> ParticipantData:
+        data = self.cleaned_data
+        return ParticipantData(
+            name=data["name"], email=data["email"], phone=data["phone"], role=data["role"], title=data["title"]
+        )
+
+
+def participant_formset(*, workshop: Workshop, data=None):
+    """The delegation's rows: ``min_representatives`` empty rows to start, at most ``max_delegation_size`` shown.
+
+    Completely empty rows are left out (Django skips unchanged extra forms). The size of the delegation is
+    not validated here: the service does that.
+    """
+    formset_class = forms.formset_factory(
+        ParticipantForm, extra=workshop.min_representatives, max_num=workshop.max_delegation_size
+    )
+    return formset_class(data, prefix=PARTICIPANTS_PREFIX)
+
+
+def with_extra_row(*, workshop: Workshop, data):
+    """The bound form and formset again with one more empty row, entered data kept and no errors shown.
+
+    This is the "Add participant" button without JavaScript.
+    """
+    data = data.copy()
+    key = f"{PARTICIPANTS_PREFIX}-TOTAL_FORMS"
+    try:
+        rows = int(data.get(key, ""))
+    except ValueError:
+        rows = workshop.min_representatives
+    data[key] = str(min(max(rows, 0) + 1, workshop.max_delegation_size))
+    form = RegistrationForm(data, workshop=workshop)
+    formset = participant_formset(workshop=workshop, data=data)
+    # Nothing was submitted yet: render the data without validating it.
+    for each in (form, *formset.forms):
+        each._errors = ErrorDict()
+    formset._errors, formset._non_form_errors = [], formset.error_class()
+    return form, formset
+
+
+def participants(formset) -> list[ParticipantData]:
+    """The filled-in rows of a valid formset."""
+    return [f.participant() for f in formset.forms if f.cleaned_data]
+
+
+def add_problems(form: RegistrationForm, formset, error: RegistrationError) -> None:
+    """Put the service's problems where people look for them: on a field, on the delegation, or on the form."""
+    for problem in error.problems:
+        if problem.field == "participants":
+            formset.non_form_errors().append(problem.message)
+        elif problem.field in form.fields:
+            form.add_error(problem.field, problem.message)
+        else:
+            form.add_error(None, problem.message)
+
+
+def error_summary(form: RegistrationForm, formset) -> list[tuple[str, str | None]]:
+    """(message, anchor) pairs for the summary at the top, in the order of the page."""
+    items: list[tuple[str, str | None]] = [(str(message), None) for message in form.non_field_errors()]
+    items += _field_errors(form)
+    items += [(str(message), PARTICIPANTS_ANCHOR) for message in formset.non_form_errors()]
+    for number, row in enumerate(formset.forms, start=1):
+        items += _field_errors(row, _("Participant %(number)s") % {"number": number})
+    return items
+
+
+def _field_errors(form: forms.Form, context: str = "") -> list[tuple[str, str | None]]:
+    items = []
+    for name, field in form.fields.items():
+        bound = form[name]
+        label = f"{context}, {field.label}" if context else str(field.label)
+        # A radio group has no single label target: link to its first option.
+        anchor = bound.id_for_label or f"{bound.auto_id}_0"
+        items += [(f"{label}: {message}", anchor) for message in bound.errors]
+    return items

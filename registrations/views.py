@@ -1,0 +1,141 @@
+"""The public pages: the workshops, the registration form, the receipt and the privacy notice.
+
+Views only bind forms and call services; every rule is in ``registrations.services``.
+"""
+
+import datetime
+
+from django.conf import settings
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from registrations import forms, services
+from registrations.errors import RegistrationError
+from registrations.models import Participant, Registration
+from registrations.selectors import sessions_with_seats, waitlist_position
+from workshops.models import Session, Workshop
+
+
+def _contact_email() -> str:
+    return settings.EMAIL_REPLY_TO[0] if settings.EMAIL_REPLY_TO else ""
+
+
+def _published_workshops():
+    return Workshop.objects.filter(is_published=True).prefetch_related(
+        Prefetch("sessions", queryset=Session.objects.order_by("starts_at", "pk"))
+    )
+
+
+def _workshop_facts(workshop: Workshop) -> dict:
+    """What the list and the registration page say about a workshop's sessions."""
+    sessions = sessions_with_seats(workshop=workshop)
+    opens_at = workshop.registration_opens_at
+    bookable = [s for s in sessions if s.is_open]
+    return {
+        "workshop": workshop,
+        "bookable_sessions": bookable,
+        # A closed overflow session is only a possibility, never something to book.
+        "possible_sessions": [s for s in sessions if not s.is_open and s.kind == Session.Kind.OVERFLOW],
+        "all_full": bool(bookable) and all(s.seats_taken >= s.capacity for s in bookable),
+        "is_open": workshop.is_open_for_registration(),
+        "opens_later": bool(opens_at and timezone.now() < opens_at),
+    }
+
+
+@require_http_methods(["GET", "HEAD"])
+def workshop_list(request):
+    now = timezone.now()
+    workshops = [w for w in _published_workshops() if w.is_open_for_registration(now) or _not_over(w, now)]
+    return render(request, "registrations/workshop_list.html", {"items": [_workshop_facts(w) for w in workshops]})
+
+
+def _not_over(workshop: Workshop, now: datetime.datetime) -> bool:
+    return any(s.ends_at > now for s in workshop.sessions.all())
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def register(request, slug: str):
+    workshop = get_object_or_404(_published_workshops(), slug=slug)
+    try:
+        services.registration_check_open(workshop=workshop)
+    except RegistrationError as closed:
+        context = {**_workshop_facts(workshop), "problem": closed.problems[0], "refused": request.method == "POST"}
+        context["contact_email"] = _contact_email()
+        return render(request, "registrations/closed.html", context)
+
+    if request.method == "POST" and "add_participant" in request.POST:
+        form, formset = forms.with_extra_row(workshop=workshop, data=request.POST)
+    elif request.method == "POST":
+        form = forms.RegistrationForm(request.POST, workshop=workshop)
+        formset = forms.participant_formset(workshop=workshop, data=request.POST)
+        if form.is_valid() and formset.is_valid():
+            try:
+                registration = services.registration_create(
+                    workshop=workshop,
+                    municipality=form.cleaned_data["municipality"],
+                    contact=form.contact(),
+                    participants=forms.participants(formset),
+                    preferred_session=form.cleaned_data.get("preferred_session"),
+                    municipality_input=form.cleaned_data.get("municipality_input", ""),
+                    language=get_language() or "nb",
+                )
+            except RegistrationError as refused:
+                forms.add_problems(form, formset, refused)
+            else:
+                return redirect("registrations:receipt", token=registration.token)
+    else:
+        form = forms.RegistrationForm(workshop=workshop)
+        formset = forms.participant_formset(workshop=workshop)
+
+    context = {
+        **_workshop_facts(workshop),
+        "form": form,
+        "formset": formset,
+        "errors": forms.error_summary(form, formset) if form.is_bound else [],
+        "can_add_row": len(formset.forms) < workshop.max_delegation_size,
+    }
+    return render(request, "registrations/register.html", context)
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD"])
+def registration_detail(request, token: str, receipt: bool = False):
+    """A delegation as registered, found by its secret token only (the link in the emails)."""
+    registration = get_object_or_404(
+        Registration.objects.select_related("workshop", "municipality", "session").prefetch_related(
+            Prefetch("participants", queryset=Participant.objects.order_by("pk"))
+        ),
+        token=token,
+    )
+    workshop = registration.workshop
+    first = workshop.first_session
+    session = registration.session or first
+    context = {
+        "registration": registration,
+        "workshop": workshop,
+        "receipt": receipt,
+        "contact_email": _contact_email(),
+        "waitlist_position": waitlist_position(registration=registration),
+        "material_date": _days_before(first, workshop.material_days_before) if first else None,
+        "reminder_dates": [_days_before(session, days) for days in _reminder_days(workshop)] if session else [],
+    }
+    return render(request, "registrations/registration_detail.html", context)
+
+
+def _days_before(session: Session, days: int) -> datetime.date:
+    return timezone.localtime(session.starts_at).date() - datetime.timedelta(days=days)
+
+
+def _reminder_days(workshop: Workshop) -> list[int]:
+    """«7, 1» → [7, 1]; what is not a number is left out (the admin validates the field)."""
+    parts = (part.strip() for part in workshop.reminder_days_before.split(","))
+    return sorted({int(part) for part in parts if part.isdigit()}, reverse=True)
+
+
+@require_http_methods(["GET", "HEAD"])
+def privacy(request):
+    return render(request, "registrations/privacy.html", {"contact_email": _contact_email()})

@@ -1,0 +1,97 @@
+"""Browser tests: Debian's Chromium driven by Playwright against pytest-django's live server.
+
+Never downloads a browser: without /usr/bin/chromium the tests skip with the reason (CI installs it).
+The pages are opened in English (Accept-Language) so that labels are the msgids, whatever the
+Bokmål catalogue says.
+"""
+
+import datetime
+import os
+from pathlib import Path
+
+import pytest
+from django.utils import timezone
+
+from workshops.models import Session, Workshop
+
+# Playwright's sync API runs an event loop in this thread; Django refuses ORM calls from a thread with a
+# running loop unless told it is safe (it is: the calls are ordinary blocking calls).
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+def pytest_collection_modifyitems(config, items):
+    if CHROMIUM.exists():
+        return
+    skip = pytest.mark.skip(reason=f"needs Debian's Chromium at {CHROMIUM} (apt-get install chromium)")
+    for item in items:
+        if item.get_closest_marker("browser"):
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    """A fresh English-speaking page; fails the test if the page asks any host but ours for anything."""
+    context = browser.new_context(locale="en-GB", extra_http_headers={"Accept-Language": "en-GB,en;q=0.9"})
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    foreign: list[str] = []
+    page.on("request", lambda request: None if request.url.startswith(live_server.url) else foreign.append(request.url))
+    yield page
+    context.close()
+    assert foreign == [], f"requests to other hosts: {foreign}"
+
+
+@pytest.fixture
+def nojs_page(browser, live_server):
+    context = browser.new_context(locale="en-GB", java_script_enabled=False)
+    context.set_default_timeout(10_000)
+    yield context.new_page()
+    context.close()
+
+
+@pytest.fixture
+def open_workshop(transactional_db, municipality_data) -> Workshop:
+    """The seed's shape with the real clock: open for three weeks, the session a month from now.
+
+    Time travel is avoided here on purpose: the live server runs in another thread.
+    """
+    now = timezone.localtime()
+    day = (now + datetime.timedelta(days=30)).date()
+
+    def at(hour: int, minute: int) -> datetime.datetime:
+        return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour, minute)))
+
+    workshop = Workshop.objects.create(
+        title="Kulturskole 3.0 – verksted for kommuner",
+        slug="kulturskole-3-0",
+        summary="Verksted for kommuner som vurderer å delta i pilotprosjektet.",
+        target_group="Kulturskoleleder og én eller flere andre ledere i kommunen.",
+        expectations="Minst to representanter; les materialet og arbeid med refleksjonsspørsmålene.",
+        input_question="Hva vil gjøre pilotprosjektet verdifullt for kommunen deres?",
+        registration_deadline=now + datetime.timedelta(days=21),
+        is_published=True,
+    )
+    Session.objects.create(workshop=workshop, label="Formiddag", starts_at=at(9, 0), ends_at=at(11, 30), capacity=300)
+    Session.objects.create(
+        workshop=workshop,
+        label="Ettermiddag",
+        kind=Session.Kind.OVERFLOW,
+        starts_at=at(12, 30),
+        ends_at=at(15, 0),
+        capacity=300,
+        is_open=False,
+    )
+    return workshop
