@@ -2,7 +2,7 @@
 
 from itertools import groupby
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 
 from registrations.models import Municipality, Participant, Registration
 from workshops.models import Session, Workshop
@@ -25,16 +25,19 @@ def municipalities_by_county(*, workshop: Workshop) -> list[tuple[str, list[Muni
     return [(county, list(items)) for (_n, county), items in groupby(rows, key=lambda m: (m.county_number, m.county))]
 
 
+def sessions_annotate_seats(*, queryset: QuerySet[Session]) -> QuerySet[Session]:
+    """Annotate each session with ``seats_taken``: the participants of its confirmed delegations."""
+    return queryset.annotate(
+        seats_taken=Count(
+            "registrations__participants",
+            filter=Q(registrations__status=Registration.Status.CONFIRMED),
+        )
+    )
+
+
 def sessions_with_seats(*, workshop: Workshop) -> list[Session]:
     """The workshop's sessions, each annotated with ``seats_taken`` (participants of confirmed delegations)."""
-    return list(
-        workshop.sessions.annotate(
-            seats_taken=Count(
-                "registrations__participants",
-                filter=Q(registrations__status=Registration.Status.CONFIRMED),
-            )
-        ).order_by("starts_at", "pk")
-    )
+    return list(sessions_annotate_seats(queryset=workshop.sessions.all()).order_by("starts_at", "pk"))
 
 
 def waitlist_position(*, registration: Registration) -> int | None:

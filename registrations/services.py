@@ -54,7 +54,8 @@ def registration_check_open(*, workshop: Workshop, now: datetime.datetime | None
         raise RegistrationError("not_published")
     if workshop.registration_opens_at and now < workshop.registration_opens_at:
         raise RegistrationError("not_open_yet", opens=format_datetime(workshop.registration_opens_at))
-    if now > workshop.registration_deadline:
+    # Whole seconds: 23:59:59.7 is still inside a 23:59:59 deadline second.
+    if now.replace(microsecond=0) > workshop.registration_deadline:
         raise RegistrationError("deadline_passed", deadline=format_datetime(workshop.registration_deadline))
 
 

@@ -91,7 +91,8 @@ class Workshop(models.Model):
         now = now or timezone.now()
         if self.registration_opens_at and now < self.registration_opens_at:
             return False
-        return now <= self.registration_deadline
+        # Whole seconds, as registrations.services.registration_check_open counts them.
+        return now.replace(microsecond=0) <= self.registration_deadline
 
 
 class Session(models.Model):

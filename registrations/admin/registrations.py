@@ -1,0 +1,309 @@
+"""Registrations (delegations) and their participants.
+
+The admin never saves a Registration or a Participant itself: ``save_related`` hands the form's data to
+registrations.services (registration_create / registration_update with ``by_staff=True``), and session or
+status changes are actions calling registration_move and registration_cancel. Problems only the write can
+find (already registered, session full) come back as errors on the redisplayed form.
+"""
+
+import json
+
+from django.conf import settings
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.contrib.admin.models import LogEntry
+from django.db.models import Count
+from django.template.response import TemplateResponse
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from notifications.admin import DeliveryInline, ParticipantDeliveryInline
+from registrations import selectors, services
+from registrations.admin.forms import (
+    MoveForm,
+    ParticipantFormSet,
+    language_field,
+    municipality_label,
+    with_problems,
+)
+from registrations.errors import RegistrationError
+from registrations.models import Participant, Registration
+from registrations.services import ContactData
+
+CONTACT_FIELDS = ("contact_name", "contact_email", "contact_phone")
+READONLY_ON_CHANGE = (
+    "workshop",
+    "municipality",
+    "status",
+    "session",
+    "waitlist_position",
+    "preferred_session",
+    "language",
+    "token",
+    "created_at",
+    "updated_at",
+    "cancelled_at",
+)
+# Why the public form would have refused: the note written to the admin log when staff go ahead anyway.
+OVERRIDE_NOTES = {
+    "deadline_passed": "after the registration deadline",
+    "not_open_yet": "before registration opened",
+    "not_published": "while the workshop was unpublished",
+}
+ACTION_TEMPLATE = "admin/registrations/registration/action_confirm.html"
+
+
+class ParticipantInline(admin.TabularInline):
+    model = Participant
+    formset = ParticipantFormSet
+    fields = ("name", "email", "phone", "role", "title")
+
+    def get_extra(self, request, obj=None, **kwargs):
+        return 2 if obj is None else 1
+
+
+@admin.register(Registration)
+class RegistrationAdmin(admin.ModelAdmin):
+    list_display = ("municipality", "county", "session", "participant_count", "status", "created_at")
+    list_filter = ("workshop", "session", "municipality__county", "status")
+    list_select_related = ("municipality", "session")
+    search_fields = ("municipality__name", "participants__name", "participants__email", "contact_name", "contact_email")
+    # DeliveryInline: the emails sent to this delegation (read-only, from the notifications app).
+    inlines = [ParticipantInline, DeliveryInline]
+    actions = ["move_to_session", "cancel_registrations"]
+
+    # --- Pages -----------------------------------------------------------------------------
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(participants_n=Count("participants"))
+
+    def get_fieldsets(self, request, obj=None):
+        main = ("workshop", "municipality", "preferred_session", "language")
+        if obj is not None:
+            main = ("workshop", "municipality", "status", "session", "waitlist_position", *main[2:])
+        fieldsets = [
+            (None, {"fields": main}),
+            (_("contact person"), {"fields": CONTACT_FIELDS}),
+            (_("input"), {"fields": ("municipality_input",)}),
+        ]
+        if obj is not None:
+            fieldsets.append((_("record"), {"fields": ("token", "created_at", "updated_at", "cancelled_at")}))
+        return fieldsets
+
+    def get_readonly_fields(self, request, obj=None):
+        return READONLY_ON_CHANGE if obj is not None else ()
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "language":
+            return language_field()
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "municipality" and field is not None:
+            field.queryset = field.queryset.order_by("name", "valid_from")
+            field.label_from_instance = municipality_label
+        return field
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # cancel instead: the seats go to the waiting list and the delegation is told
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and obj.status == Registration.Status.CANCELLED:
+            return False  # a cancelled registration is history
+        return super().has_change_permission(request, obj)
+
+    @admin.display(description=_("county"), ordering="municipality__county")
+    def county(self, registration: Registration) -> str:
+        return registration.municipality.county
+
+    @admin.display(description=_("participants"), ordering="participants_n")
+    def participant_count(self, registration: Registration) -> int:
+        return registration.participants_n
+
+    @admin.display(description=_("place on the waiting list"))
+    def waitlist_position(self, registration: Registration):
+        return selectors.waitlist_position(registration=registration) or "–"
+
+    # --- Saving through the services ----------------------------------------------------------
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        problems = getattr(request, "registration_problems", None)
+        return with_problems(form, problems) if problems else form
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except RegistrationError as error:
+            # The admin ran the write in transaction.atomic(), so nothing of it was kept. Show the same
+            # form again, with what staff entered and the service's problems as form errors.
+            request.registration_problems = error.problems
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def save_model(self, request, obj, form, change):
+        """Nothing here: save_related writes the registration and its participants in one service call."""
+
+    def save_related(self, request, form, formsets, change):
+        participants = next(fs for fs in formsets if isinstance(fs, ParticipantFormSet))
+        data = form.cleaned_data
+        registration = form.instance
+        contact = ContactData(
+            name=data["contact_name"], email=data["contact_email"], phone=data.get("contact_phone") or ""
+        )
+        form.staff_override = self._staff_override(registration.workshop)
+        if change:
+            saved = services.registration_update(
+                registration=registration,
+                contact=contact,
+                participants=participants.participant_data(),
+                municipality_input=data.get("municipality_input") or "",
+                by_staff=True,
+            )
+        else:
+            saved = services.registration_create(
+                workshop=data["workshop"],
+                municipality=data["municipality"],
+                contact=contact,
+                participants=participants.participant_data(),
+                preferred_session=data.get("preferred_session"),
+                municipality_input=data.get("municipality_input") or "",
+                language=data.get("language") or settings.LANGUAGE_CODE,
+                by_staff=True,
+            )
+        # The admin goes on with form.instance (log entry, redirect): make it the saved row.
+        for field in Registration._meta.concrete_fields:
+            setattr(registration, field.attname, getattr(saved, field.attname))
+        registration._state.adding = False
+        registration._state.db = saved._state.db
+        participants.record_changes()
+        for formset in formsets:
+            if formset is not participants:
+                self.save_formset(request, form, formset, change)
+
+    def _staff_override(self, workshop) -> str | None:
+        """The rule the public form would apply here, when it would refuse; None when it would not."""
+        try:
+            services.registration_check_open(workshop=workshop)
+        except RegistrationError as error:
+            return OVERRIDE_NOTES.get(error.codes[0], "while registration was closed")
+        return None
+
+    def construct_change_message(self, request, form, formsets, add):
+        message = super().construct_change_message(request, form, formsets, add)
+        note = getattr(form, "staff_override", None)
+        if not note:
+            return message
+        # A plain-text log message: the JSON kind has no room for a note.
+        details = message[1:] if add else message
+        with translation.override(None):
+            done = LogEntry(change_message=json.dumps(details)).get_change_message() if details else ""
+        return f"{'Added' if add else 'Changed'} {note} (staff override). {done}".strip()
+
+    # --- Actions --------------------------------------------------------------------------------
+
+    @admin.action(description=_("Move to session…"), permissions=["change"])
+    def move_to_session(self, request, queryset):
+        workshop_ids = set(queryset.values_list("workshop_id", flat=True))
+        if len(workshop_ids) != 1:
+            messages.error(request, _("Select registrations of one workshop to move them."))
+            return None
+        workshop = queryset.first().workshop
+        form = MoveForm(request.POST if "apply" in request.POST else None, workshop=workshop)
+        if not form.is_valid():
+            return self._confirm_page(
+                request,
+                queryset,
+                action="move_to_session",
+                title=_("Move to session"),
+                intro=_("Move these delegations to the session you choose. Each delegation is told by email."),
+                submit=_("Move"),
+                form=form,
+            )
+        session = form.cleaned_data["session"]
+        moved = 0
+        for registration in queryset.select_related("municipality"):
+            before = (registration.status, registration.session_id)
+            try:
+                after = services.registration_move(registration=registration, session=session)
+            except RegistrationError as error:
+                messages.error(request, f"{registration.municipality}: {' '.join(error.messages)}")
+                continue
+            moved += (after.status, after.session_id) != before
+        messages.success(
+            request,
+            ngettext("%(count)d delegation moved to %(session)s.", "%(count)d delegations moved to %(session)s.", moved)
+            % {"count": moved, "session": session},
+        )
+        return None
+
+    @admin.action(description=_("Cancel registrations"), permissions=["change"])
+    def cancel_registrations(self, request, queryset):
+        if "apply" not in request.POST:
+            return self._confirm_page(
+                request,
+                queryset,
+                action="cancel_registrations",
+                title=_("Cancel registrations"),
+                intro=_(
+                    "Cancel these registrations? Each delegation gets a cancellation email, and their seats go "
+                    "to the waiting list."
+                ),
+                submit=_("Yes, cancel them"),
+            )
+        cancelled = 0
+        for registration in queryset:
+            if registration.status != Registration.Status.CANCELLED:
+                services.registration_cancel(registration=registration)
+                cancelled += 1
+        messages.success(
+            request,
+            ngettext("%(count)d registration cancelled.", "%(count)d registrations cancelled.", cancelled)
+            % {"count": cancelled},
+        )
+        return None
+
+    def _confirm_page(self, request, queryset, *, action, title, intro, submit, form=None):
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": title,
+            "intro": intro,
+            "submit": submit,
+            "form": form,
+            "action": action,
+            "registrations": queryset.select_related("municipality", "session"),
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, ACTION_TEMPLATE, context)
+
+
+@admin.register(Participant)
+class ParticipantAdmin(admin.ModelAdmin):
+    """A read-only list of everyone registered; they are changed on their registration's page."""
+
+    list_display = ("name", "email", "role", "municipality", "registration_status", "session")
+    list_filter = ("registration__workshop", "role", "registration__status")
+    list_select_related = ("registration__municipality", "registration__session")
+    search_fields = ("name", "email", "registration__municipality__name")
+    # The emails sent to this participant (read-only, from the notifications app).
+    inlines = [ParticipantDeliveryInline]
+
+    @admin.display(description=_("municipality"), ordering="registration__municipality__name")
+    def municipality(self, participant: Participant):
+        return participant.registration.municipality
+
+    @admin.display(description=_("status"), ordering="registration__status")
+    def registration_status(self, participant: Participant) -> str:
+        return participant.registration.get_status_display()
+
+    @admin.display(description=_("session"), ordering="registration__session__starts_at")
+    def session(self, participant: Participant):
+        return participant.registration.session or "–"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,176 @@
+"""Workshops and sessions. Opening and closing sessions go through registrations.services."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.db import models
+from django.db.models import Min
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from notifications.admin import MaterialFileInline
+from registrations import selectors, services
+from workshops.models import Session, Workshop
+
+# Meeting links are https; say so now rather than rely on Django 5's http default for scheme-less input.
+URL_HTTPS = {models.URLField: {"assume_scheme": "https"}}
+
+
+def _seats(session: Session) -> str:
+    taken = getattr(session, "seats_taken", None)
+    return "–" if session.pk is None or taken is None else f"{taken} / {session.capacity}"
+
+
+def _report_promoted(request, promoted: list) -> None:
+    if promoted:
+        messages.info(
+            request,
+            ngettext(
+                "%(count)d delegation got a seat from the waiting list.",
+                "%(count)d delegations got a seat from the waiting list.",
+                len(promoted),
+            )
+            % {"count": len(promoted)},
+        )
+
+
+def _open(request, sessions) -> None:
+    """Open each closed session through the service and tell how many waiting delegations moved."""
+    opened = 0
+    for session in sessions:
+        if session.is_open:
+            continue
+        promoted = services.session_open(session=session)
+        opened += 1
+        messages.success(
+            request,
+            ngettext(
+                "%(session)s is open; %(count)d delegation was moved from the waiting list.",
+                "%(session)s is open; %(count)d delegations were moved from the waiting list.",
+                len(promoted),
+            )
+            % {"session": session, "count": len(promoted)},
+        )
+    if not opened:
+        messages.warning(request, _("There was no closed session to open."))
+
+
+def _close(request, sessions) -> None:
+    closed = 0
+    for session in sessions:
+        if session.is_open:
+            services.session_close(session=session)
+            closed += 1
+    if closed:
+        messages.success(
+            request,
+            ngettext(
+                "%(count)d session closed to new registrations; its delegations keep their seats.",
+                "%(count)d sessions closed to new registrations; their delegations keep their seats.",
+                closed,
+            )
+            % {"count": closed},
+        )
+    else:
+        messages.warning(request, _("There was no open session to close."))
+
+
+class SessionInlineForm(forms.ModelForm):
+    """An existing session is opened or closed with the actions, which also move the waiting list."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and "is_open" in self.fields:
+            self.fields["is_open"].disabled = True
+            self.fields["is_open"].help_text = _("Use the actions «Open …» and «Close …» to change.")
+
+
+class SessionInline(admin.TabularInline):
+    model = Session
+    form = SessionInlineForm
+    formfield_overrides = URL_HTTPS
+    extra = 0
+    fields = (
+        "label",
+        "kind",
+        "starts_at",
+        "ends_at",
+        "capacity",
+        "seats",
+        "is_open",
+        "meeting_url",
+        "meeting_passcode",
+    )
+    readonly_fields = ("seats",)
+
+    def get_queryset(self, request):
+        return selectors.sessions_annotate_seats(queryset=super().get_queryset(request))
+
+    @admin.display(description=_("seats taken / capacity"))
+    def seats(self, session: Session) -> str:
+        return _seats(session)
+
+
+@admin.register(Workshop)
+class WorkshopAdmin(admin.ModelAdmin):
+    list_display = ("title", "first_session_starts", "registration_deadline", "is_published")
+    list_filter = ("is_published",)
+    search_fields = ("title", "slug")
+    prepopulated_fields = {"slug": ("title",)}
+    inlines = [SessionInline, MaterialFileInline]
+    actions = ["open_overflow_sessions", "close_overflow_sessions"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(first_session_starts_at=Min("sessions__starts_at"))
+
+    @admin.display(description=_("first session"), ordering="first_session_starts_at")
+    def first_session_starts(self, workshop: Workshop):
+        return workshop.first_session_starts_at
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # A new open session or a larger capacity has room for the waiting list.
+        _report_promoted(request, services.waitlist_promote(workshop=form.instance))
+
+    def _overflow(self, queryset):
+        return Session.objects.filter(workshop__in=queryset, kind=Session.Kind.OVERFLOW).select_related("workshop")
+
+    @admin.action(description=_("Open overflow session (moves the waiting list)"), permissions=["change"])
+    def open_overflow_sessions(self, request, queryset):
+        _open(request, self._overflow(queryset))
+
+    @admin.action(description=_("Close overflow session"), permissions=["change"])
+    def close_overflow_sessions(self, request, queryset):
+        _close(request, self._overflow(queryset))
+
+
+@admin.register(Session)
+class SessionAdmin(admin.ModelAdmin):
+    list_display = ("workshop", "label", "kind", "starts_at", "ends_at", "seats", "is_open")
+    formfield_overrides = URL_HTTPS
+    list_filter = ("workshop", "kind", "is_open")
+    list_select_related = ("workshop",)
+    readonly_fields = ("seats",)
+    actions = ["open_sessions", "close_sessions"]
+
+    def get_queryset(self, request):
+        return selectors.sessions_annotate_seats(queryset=super().get_queryset(request))
+
+    def get_readonly_fields(self, request, obj=None):
+        # Opening an existing session moves the waiting list: that is the action's job.
+        return ("seats", "is_open") if obj else ("seats",)
+
+    @admin.display(description=_("seats taken / capacity"))
+    def seats(self, session: Session) -> str:
+        return _seats(session)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        _report_promoted(request, services.waitlist_promote(workshop=obj.workshop))
+
+    @admin.action(description=_("Open selected sessions (moves the waiting list)"), permissions=["change"])
+    def open_sessions(self, request, queryset):
+        _open(request, queryset.select_related("workshop"))
+
+    @admin.action(description=_("Close selected sessions"), permissions=["change"])
+    def close_sessions(self, request, queryset):
+        _close(request, queryset)

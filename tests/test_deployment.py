@@ -1,0 +1,127 @@
+"""docker-compose.yml and .env.example agree with config/settings.py (Docker itself does not run here)."""
+
+import re
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+APP_SERVICES = ("web", "worker", "beat")
+
+
+def settings_variables() -> set[str]:
+    """The names settings.py reads with env_str/env_bool/env_int/env_list("NAME", …)."""
+    source = (ROOT / "config" / "settings.py").read_text(encoding="utf-8")
+    return set(re.findall(r"""\benv_(?:str|bool|int|list)\(\s*["']([A-Za-z0-9_]+)["']""", source))
+
+
+def env_example_variables() -> list[str]:
+    """Names assigned in .env.example, whether active (NAME=…) or shown as an example (# NAME=…)."""
+    text = (ROOT / ".env.example").read_text(encoding="utf-8")
+    return re.findall(r"^#?\s?([A-Z][A-Z0-9_]*)=", text, flags=re.MULTILINE)
+
+
+@pytest.fixture(scope="module")
+def services() -> dict:
+    return yaml.safe_load((ROOT / "docker-compose.yml").read_text(encoding="utf-8"))["services"]
+
+
+def command(service: dict) -> str:
+    value = service.get("command", "")
+    return " ".join(value) if isinstance(value, list) else value
+
+
+def test_settings_reads_the_variables_we_expect():
+    # Guards the parser below: if this fails, settings.py reads variables some other way.
+    assert {"DATABASE_URL", "CELERY_BROKER_URL", "EMAIL_URL", "SECRET_KEY", "DEBUG", "ALLOWED_HOSTS"} <= (
+        settings_variables()
+    )
+
+
+def test_it_has_the_services(services):
+    assert {"web", "worker", "beat", "db", "redis", "mailpit"} <= set(services)
+    assert services["db"]["image"] == "postgres:16"
+    assert services["redis"]["image"] == "redis:7"
+    assert services["mailpit"]["image"].startswith("axllent/mailpit")
+
+
+@pytest.mark.parametrize("name", APP_SERVICES)
+def test_app_services_run_the_dockerfile_build(services, name):
+    build = services[name]["build"]
+    if isinstance(build, str):
+        build = {"context": build}
+    assert build["context"] == "."
+    assert build.get("dockerfile", "Dockerfile") == "Dockerfile"
+    assert (ROOT / "Dockerfile").is_file()
+
+
+@pytest.mark.parametrize("name", APP_SERVICES)
+def test_app_services_set_only_variables_settings_reads(services, name):
+    environment = services[name]["environment"]
+    assert set(environment) - settings_variables() == set()
+    assert environment["DEBUG"] in ("0", "false", "False", 0, False)
+
+
+@pytest.mark.parametrize("name", APP_SERVICES)
+def test_app_services_reach_db_redis_and_mailpit_by_service_name(services, name):
+    environment = services[name]["environment"]
+    database = urlparse(environment["DATABASE_URL"])
+    broker = urlparse(environment["CELERY_BROKER_URL"])
+    email = urlparse(environment["EMAIL_URL"])
+    assert (database.scheme, database.hostname) == ("postgres", "db")
+    assert (broker.scheme, broker.hostname, broker.port) == ("redis", "redis", 6379)
+    assert (email.scheme, email.hostname, email.port) == ("smtp", "mailpit", 1025)
+    # The database the URL names is the one the db service creates.
+    db_env = services["db"]["environment"]
+    assert (database.username, database.password, database.path) == (
+        db_env["POSTGRES_USER"],
+        db_env["POSTGRES_PASSWORD"],
+        "/" + db_env["POSTGRES_DB"],
+    )
+
+
+def test_worker_and_beat_run_celery_with_the_config_app(services):
+    assert command(services["worker"]).split() == ["celery", "-A", "config", "worker", "-l", "info"]
+    assert command(services["beat"]).split() == ["celery", "-A", "config", "beat", "-l", "info"]
+
+
+def test_web_serves_gunicorn_on_8000(services):
+    web = services["web"]
+    assert command(web).startswith("gunicorn config.wsgi")
+    assert "0.0.0.0:8000" in command(web)
+    assert "8000:8000" in [str(port) for port in web["ports"]]
+
+
+def test_migrations_run_before_the_app_starts(services):
+    assert command(services["migrate"]).split()[:3] == ["python", "manage.py", "migrate"]
+    assert services["migrate"]["depends_on"]["db"] == {"condition": "service_healthy"}
+    assert "healthcheck" in services["db"]
+    for name in APP_SERVICES:
+        assert services[name]["depends_on"]["migrate"] == {"condition": "service_completed_successfully"}
+
+
+def test_dockerfile_runs_gunicorn_as_a_non_root_user():
+    dockerfile = (ROOT / "Dockerfile").read_text(encoding="utf-8")
+    assert re.search(r"^FROM python:3\.12-slim$", dockerfile, flags=re.MULTILINE)
+    assert re.search(r"^RUN pip install \.$", dockerfile, flags=re.MULTILINE)
+    assert "collectstatic --noinput" in dockerfile
+    users = re.findall(r"^USER (\S+)$", dockerfile, flags=re.MULTILINE)
+    assert users and users[-1] not in ("root", "0")
+    assert re.search(r'^CMD \["gunicorn", "config.wsgi", "--bind", "0.0.0.0:8000"', dockerfile, flags=re.MULTILINE)
+
+
+def test_env_example_lists_exactly_the_variables_settings_reads():
+    listed = env_example_variables()
+    assert len(listed) == len(set(listed)), "a variable is listed twice"
+    assert set(listed) == settings_variables()
+
+
+def test_every_env_example_variable_has_a_comment():
+    lines = (ROOT / ".env.example").read_text(encoding="utf-8").splitlines()
+    for i, line in enumerate(lines):
+        if re.match(r"^#?\s?[A-Z][A-Z0-9_]*=", line):
+            # The line above explains it (possibly above a commented-out example).
+            above = lines[i - 1]
+            assert above.startswith("# ") and not re.match(r"^# [A-Z][A-Z0-9_]*=", above), line

@@ -1,0 +1,185 @@
+"""manage.py seed_workshop: the 10 March 2021 workshop exactly as announced, and --demo in the future."""
+
+import datetime
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from registrations import services
+from registrations.errors import RegistrationError
+from registrations.models import Municipality, Registration
+from tests.conftest import CONTACT, OSLO, delegation, oslo
+from workshops.models import Session, Workshop
+
+TITLE = "Kulturskole 3.0 – Kulturskolen som utviklingsaktør i fremtidens kommune"
+
+
+def seed(*args: str) -> Workshop:
+    call_command("seed_workshop", *args, stdout=StringIO())
+    return Workshop.objects.get(slug="kulturskole-3-0-demo" if "--demo" in args else "kulturskole-3-0")
+
+
+def local(value: datetime.datetime) -> tuple:
+    local_value = timezone.localtime(value, OSLO)
+    return (local_value.date(), local_value.time())
+
+
+def sessions(workshop: Workshop) -> list[tuple]:
+    return [
+        (s.label, s.kind, local(s.starts_at), local(s.ends_at), s.capacity, s.is_open)
+        for s in workshop.sessions.order_by("starts_at")
+    ]
+
+
+@pytest.mark.django_db
+def test_it_creates_the_workshop_as_announced():
+    workshop = seed()
+
+    assert workshop.title == TITLE
+    assert workshop.organisers == "KS og Norsk kulturskoleråd"
+    assert workshop.venue == "Zoom"
+    assert workshop.is_free is True
+    assert workshop.is_published is True
+    assert (workshop.min_representatives, workshop.require_role_composition, workshop.max_delegation_size) == (
+        2,
+        True,
+        6,
+    )
+    assert workshop.input_question == "Hva vil gjøre pilotprosjektet verdifullt og relevant for kommunen deres?"
+    assert workshop.summary and workshop.description and workshop.target_group and workshop.expectations
+    assert workshop.reflection_questions
+
+
+@pytest.mark.django_db
+def test_the_sessions_are_in_oslo_time_and_the_overflow_is_closed():
+    workshop = seed()
+
+    day = datetime.date(2021, 3, 10)
+    assert sessions(workshop) == [
+        ("Formiddag", Session.Kind.MAIN, (day, datetime.time(9, 0)), (day, datetime.time(11, 30)), 300, True),
+        ("Ettermiddag", Session.Kind.OVERFLOW, (day, datetime.time(12, 30)), (day, datetime.time(15, 0)), 300, False),
+    ]
+    # 09:00 in Oslo in March (CET) is 08:00 UTC.
+    assert workshop.sessions.get(kind=Session.Kind.MAIN).starts_at == datetime.datetime(
+        2021, 3, 10, 8, 0, tzinfo=datetime.UTC
+    )
+    assert workshop.event_date == day
+
+
+@pytest.mark.django_db
+def test_the_deadline_is_the_last_second_of_1_march_in_oslo():
+    workshop = seed()
+
+    assert workshop.registration_deadline == oslo(2021, 3, 1, 23, 59, 59)
+    services.registration_check_open(workshop=workshop, now=oslo(2021, 3, 1, 23, 59, 59))
+    # The whole last second counts, not only its first microsecond.
+    services.registration_check_open(workshop=workshop, now=oslo(2021, 3, 1, 23, 59, 59, 999_999))
+    with pytest.raises(RegistrationError) as caught:
+        services.registration_check_open(workshop=workshop, now=oslo(2021, 3, 2, 0, 0, 0))
+    assert caught.value.codes == ["deadline_passed"]
+
+
+@pytest.mark.django_db
+def test_the_material_goes_out_on_3_march():
+    workshop = seed()
+
+    assert workshop.material_days_before == 7
+    assert workshop.event_date - datetime.timedelta(days=workshop.material_days_before) == datetime.date(2021, 3, 3)
+
+
+@pytest.mark.django_db
+def test_running_it_again_creates_nothing_new():
+    first = seed()
+    second = seed()
+
+    assert second.pk == first.pk
+    assert Workshop.objects.count() == 1
+    assert Session.objects.count() == 2
+    assert sessions(second) == sessions(first)
+
+
+@pytest.mark.django_db
+def test_running_it_again_keeps_what_staff_changed_and_restores_the_announced_facts():
+    workshop = seed()
+    overflow = workshop.sessions.get(kind=Session.Kind.OVERFLOW)
+    services.session_open(session=overflow)
+    Session.objects.filter(pk=overflow.pk).update(capacity=350, starts_at=oslo(2021, 3, 10, 13, 0))
+    Workshop.objects.filter(pk=workshop.pk).update(
+        reflection_questions="1. Det endelige spørsmålet.", registration_deadline=oslo(2021, 3, 5, 12, 0)
+    )
+
+    seed()
+
+    overflow.refresh_from_db()
+    workshop.refresh_from_db()
+    assert (overflow.is_open, overflow.capacity) == (True, 350)
+    assert overflow.starts_at == oslo(2021, 3, 10, 12, 30)
+    assert workshop.reflection_questions == "1. Det endelige spørsmålet."
+    assert workshop.registration_deadline == oslo(2021, 3, 1, 23, 59, 59)
+    assert Session.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_demo_is_three_weeks_ahead_and_open_for_registration(time_machine):
+    time_machine.move_to(oslo(2026, 5, 4, 10, 0), tick=False)
+
+    demo = seed("--demo")
+
+    day = datetime.date(2026, 5, 25)
+    assert demo.title == f"{TITLE} (demo)"
+    assert sessions(demo) == [
+        ("Formiddag", Session.Kind.MAIN, (day, datetime.time(9, 0)), (day, datetime.time(11, 30)), 300, True),
+        ("Ettermiddag", Session.Kind.OVERFLOW, (day, datetime.time(12, 30)), (day, datetime.time(15, 0)), 300, False),
+    ]
+    assert demo.registration_deadline == oslo(2026, 5, 16, 23, 59, 59)
+    assert not Workshop.objects.filter(slug="kulturskole-3-0").exists()
+
+    # A newcomer can register a municipality as it exists on the demo date.
+    oslo_kommune = Municipality.objects.valid_on(day).get(number="0301")
+    registration = services.registration_create(
+        workshop=demo, municipality=oslo_kommune, contact=CONTACT, participants=delegation(2)
+    )
+    assert (registration.status, registration.session.label) == (Registration.Status.CONFIRMED, "Formiddag")
+
+
+@pytest.mark.django_db
+def test_demo_run_again_keeps_one_workshop_and_moves_it_to_three_weeks_from_the_new_day(time_machine):
+    time_machine.move_to(oslo(2026, 5, 4, 10, 0), tick=False)
+    seed("--demo")
+    seed("--demo")
+    assert (Workshop.objects.count(), Session.objects.count()) == (1, 2)
+
+    time_machine.move_to(oslo(2026, 6, 1, 10, 0), tick=False)
+    demo = seed("--demo")
+
+    assert (Workshop.objects.count(), Session.objects.count()) == (1, 2)
+    assert demo.event_date == datetime.date(2026, 6, 22)
+    assert demo.registration_deadline == oslo(2026, 6, 13, 23, 59, 59)
+
+
+@pytest.mark.django_db
+def test_the_2021_workshop_and_the_demo_live_side_by_side():
+    seed()
+    seed("--demo")
+
+    assert sorted(Workshop.objects.values_list("slug", flat=True)) == ["kulturskole-3-0", "kulturskole-3-0-demo"]
+    assert Session.objects.count() == 4
+
+
+@pytest.mark.django_db
+def test_the_municipalities_of_the_2021_workshop_day_are_356_in_11_counties():
+    on_the_day = Municipality.objects.valid_on(datetime.date(2021, 3, 10))
+
+    assert on_the_day.count() == 356
+    assert on_the_day.values("county_number").distinct().count() == 11
+    assert on_the_day.values("number").distinct().count() == 356
+
+
+@pytest.mark.django_db
+def test_the_municipalities_in_2024_are_357_in_15_counties():
+    in_2024 = Municipality.objects.valid_on(datetime.date(2024, 6, 1))
+
+    assert in_2024.count() == 357
+    assert in_2024.values("county_number").distinct().count() == 15

@@ -1,0 +1,124 @@
+"""Create or refresh the workshop of 10 March 2021 as announced, or (--demo) the same shape in the future.
+
+Running it again restores the announced facts (title, organisers, rules, session times, deadline) and
+nothing else: the texts, and each session's capacity, open/closed state and meeting link, are set only
+when created, because staff edit them in the admin (opening the overflow session, for one).
+Sessions are matched by (workshop, kind), so re-running never adds a session.
+"""
+
+import datetime
+from zoneinfo import ZoneInfo
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from workshops.models import Session, Workshop
+
+OSLO = ZoneInfo("Europe/Oslo")
+SLUG = "kulturskole-3-0"
+DEMO_SLUG = "kulturskole-3-0-demo"
+TITLE = "Kulturskole 3.0 – Kulturskolen som utviklingsaktør i fremtidens kommune"
+EVENT_DAY = datetime.date(2021, 3, 10)
+DEADLINE_DAY = datetime.date(2021, 3, 1)
+# The demo: the session three weeks ahead, the deadline nine days before it (as in 2021).
+DEMO_WEEKS_AHEAD = 3
+DEMO_DEADLINE_DAYS_BEFORE = 9
+
+TEXTS = {
+    "summary": (
+        "Nettverksted for kommuner som vurderer å delta i pilotprosjektet «Kulturskole 3.0». "
+        "Vi avklarer hva deltakelse innebærer, og henter inn kommunenes innspill til prosjektet."
+    ),
+    "description": (
+        "KS og Norsk kulturskoleråd inviterer kommuner som er interessert i pilotprosjektet "
+        "«Kulturskole 3.0 – Kulturskolen som utviklingsaktør i fremtidens kommune» til et verksted på Zoom.\n\n"
+        "Pilotprosjektet skal hjelpe kommunen og kulturskolen med å utvikle tankesett og arbeidsmåter som "
+        "styrker kulturskolens rolle i kommunen. På verkstedet får kommunene vite hva deltakelse innebærer, "
+        "og kan vurdere om prosjektet passer for dem.\n\n"
+        "Prosjektet bygger på samskaping. Derfor vil vi høre fra kommunene før det tar endelig form: "
+        "innspillene deres kan påvirke hvordan prosjektet blir lagt opp.\n\n"
+        "Det er gratis å delta."
+    ),
+    "target_group": (
+        "Kulturskolelederen og én eller flere andre ledere i kommunen. Ta gjerne også med folk fra andre "
+        "kommunale tjenester og sektorer, og lokale aktører fra frivilligheten, næringslivet eller innbyggerne."
+    ),
+    "expectations": (
+        "Kommunen stiller med minst to representanter. Deltakerne leser det forberedende materiellet, som "
+        "sendes ut sju dager før verkstedet, og arbeider med refleksjonsspørsmålene på forhånd."
+    ),
+    "input_question": "Hva vil gjøre pilotprosjektet verdifullt og relevant for kommunen deres?",
+    "reflection_questions": (
+        "[Utkast – redigeres av arrangørene før materiellet sendes ut]\n"
+        "1. Hvilken rolle har kulturskolen i kommunen deres i dag?\n"
+        "2. Hvilke utfordringer i kommunen kunne kulturskolen bidratt til å løse?\n"
+        "3. Hvem i og utenfor kommunen bør kulturskolen samarbeide mer med?"
+    ),
+}
+
+
+def oslo(day: datetime.date, hour: int, minute: int = 0, second: int = 0) -> datetime.datetime:
+    return datetime.datetime.combine(day, datetime.time(hour, minute, second), tzinfo=OSLO)
+
+
+def seed(*, slug: str, title: str, event_day: datetime.date, deadline_day: datetime.date, texts: dict) -> Workshop:
+    """Create or refresh one workshop with its two sessions; see the module docstring for what is kept."""
+    facts = {
+        "title": title,
+        "organisers": "KS og Norsk kulturskoleråd",
+        "venue": "Zoom",
+        "is_free": True,
+        "is_published": True,
+        # The whole deadline day counts: open until its last second, Oslo time.
+        "registration_deadline": oslo(deadline_day, 23, 59, 59),
+        "material_days_before": 7,
+        "min_representatives": 2,
+        "require_role_composition": True,
+        "max_delegation_size": 6,
+    }
+    with transaction.atomic():
+        workshop, _created = Workshop.objects.update_or_create(
+            slug=slug, defaults=facts, create_defaults={**facts, **texts}
+        )
+        for kind, label, start, end, is_open in (
+            (Session.Kind.MAIN, "Formiddag", (9, 0), (11, 30), True),
+            (Session.Kind.OVERFLOW, "Ettermiddag", (12, 30), (15, 0), False),
+        ):
+            times = {"label": label, "starts_at": oslo(event_day, *start), "ends_at": oslo(event_day, *end)}
+            Session.objects.update_or_create(
+                workshop=workshop,
+                kind=kind,
+                defaults=times,
+                create_defaults={**times, "capacity": 300, "is_open": is_open},
+            )
+    return workshop
+
+
+class Command(BaseCommand):
+    help = (
+        "Create or refresh the Kulturskole 3.0 workshop of 10 March 2021 as announced; with --demo, the same "
+        "workshop three weeks from today under its own slug, open for registration."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--demo", action="store_true", help=f"Seed the demo workshop «{DEMO_SLUG}» dated from today."
+        )
+
+    def handle(self, *args, demo: bool = False, **options):
+        if demo:
+            event_day = timezone.localdate() + datetime.timedelta(weeks=DEMO_WEEKS_AHEAD)
+            workshop = seed(
+                slug=DEMO_SLUG,
+                title=f"{TITLE} (demo)",
+                event_day=event_day,
+                deadline_day=event_day - datetime.timedelta(days=DEMO_DEADLINE_DAYS_BEFORE),
+                texts={**TEXTS, "summary": "Demo med samme oppsett som verkstedet i 2021. " + TEXTS["summary"]},
+            )
+        else:
+            workshop = seed(slug=SLUG, title=TITLE, event_day=EVENT_DAY, deadline_day=DEADLINE_DAY, texts=TEXTS)
+        for session in workshop.sessions.all():
+            state = "open" if session.is_open else "closed"
+            self.stdout.write(f"  {session} ({session.get_kind_display()}, {session.capacity} seats, {state})")
+        self.stdout.write(self.style.SUCCESS(f"Workshop «{workshop.slug}» is in place."))
