@@ -141,6 +141,9 @@ EMAIL_MAX_ATTACHMENT_BYTES = env_int("EMAIL_MAX_ATTACHMENT_BYTES", 5 * 1024 * 10
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://")
 if CELERY_BROKER_URL == "filesystem://":
     _broker_dir = VAR_DIR / "broker"
+    # The filesystem transport fails on a missing folder; make them so any process can queue.
+    for _folder in ("out", "control"):
+        (_broker_dir / _folder).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir / "out"),
         "data_folder_out": str(_broker_dir / "out"),
@@ -165,6 +168,18 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # How often beat runs the mailing scheduler and the sweep (seconds).
 NOTIFICATIONS_TICK_SECONDS = env_int("NOTIFICATIONS_TICK_SECONDS", 60)
+CELERY_BEAT_SCHEDULE = {
+    # Scheduled mailings whose time has come get their deliveries (and late additions their catch-up).
+    "notifications-release-due-mailings": {
+        "task": "notifications.tasks.release_due_mailings",
+        "schedule": NOTIFICATIONS_TICK_SECONDS,
+    },
+    # Deliveries never queued (broker down at commit) or left by a dead worker are queued again.
+    "notifications-sweep-deliveries": {
+        "task": "notifications.tasks.sweep_deliveries",
+        "schedule": NOTIFICATIONS_TICK_SECONDS,
+    },
+}
 
 # --- Security ------------------------------------------------------------------
 SESSION_COOKIE_SECURE = not DEBUG

@@ -59,6 +59,15 @@ def registration_check_open(*, workshop: Workshop, now: datetime.datetime | None
         raise RegistrationError("deadline_passed", deadline=format_datetime(workshop.registration_deadline))
 
 
+def registration_is_open(*, workshop: Workshop, now: datetime.datetime | None = None) -> bool:
+    """Whether the public form takes registrations now (the same rule as registration_check_open)."""
+    try:
+        registration_check_open(workshop=workshop, now=now)
+    except RegistrationError:
+        return False
+    return True
+
+
 def delegation_validate(*, workshop: Workshop, participants: Sequence[ParticipantData]) -> None:
     """The delegation rules: representatives, roles, size and unique emails. Raises with every problem found."""
     problems: list[Problem] = []
@@ -266,6 +275,7 @@ def _replace_participants(
     registration: Registration, existing: list[Participant], wanted: Sequence[ParticipantData]
 ) -> list[Participant]:
     by_id = {p.pk: p for p in existing}
+    before = {p.pk: p.email for p in existing}
     by_email = {p.email.lower(): p for p in existing}
     keep: list[Participant] = []
     new: list[Participant] = []
@@ -281,6 +291,13 @@ def _replace_participants(
     gone = [p.pk for p in existing if p not in keep]
     # Delete first: a kept or new row may take over an email address a removed one had.
     Participant.objects.filter(pk__in=gone).delete()
+    # The unique (delegation, email) index is checked row by row, so two kept participants swapping
+    # addresses would collide halfway: park the changed addresses on unique placeholders first.
+    moved = [p for p in keep if p.email.lower() != before[p.pk].lower()]
+    if moved:
+        Participant.objects.bulk_update(
+            [Participant(pk=p.pk, email=f"moving-{p.pk}@invalid") for p in moved], ["email"]
+        )
     if keep:
         Participant.objects.bulk_update(keep, ["name", "email", "phone", "role", "title"])
     return Participant.objects.bulk_create(new) if new else []

@@ -41,7 +41,7 @@ def _workshop_facts(workshop: Workshop) -> dict:
         # A closed overflow session is only a possibility, never something to book.
         "possible_sessions": [s for s in sessions if not s.is_open and s.kind == Session.Kind.OVERFLOW],
         "all_full": bool(bookable) and all(s.seats_taken >= s.capacity for s in bookable),
-        "is_open": workshop.is_open_for_registration(),
+        "is_open": services.registration_is_open(workshop=workshop),
         "opens_later": bool(opens_at and timezone.now() < opens_at),
     }
 
@@ -49,7 +49,9 @@ def _workshop_facts(workshop: Workshop) -> dict:
 @require_http_methods(["GET", "HEAD"])
 def workshop_list(request):
     now = timezone.now()
-    workshops = [w for w in _published_workshops() if w.is_open_for_registration(now) or _not_over(w, now)]
+    workshops = [
+        w for w in _published_workshops() if services.registration_is_open(workshop=w, now=now) or _not_over(w, now)
+    ]
     return render(request, "registrations/workshop_list.html", {"items": [_workshop_facts(w) for w in workshops]})
 
 

@@ -87,13 +87,6 @@ class Workshop(models.Model):
         first = self.first_session
         return timezone.localtime(first.starts_at).date() if first else None
 
-    def is_open_for_registration(self, now: datetime.datetime | None = None) -> bool:
-        now = now or timezone.now()
-        if self.registration_opens_at and now < self.registration_opens_at:
-            return False
-        # Whole seconds, as registrations.services.registration_check_open counts them.
-        return now.replace(microsecond=0) <= self.registration_deadline
-
 
 class Session(models.Model):
     class Kind(models.TextChoices):

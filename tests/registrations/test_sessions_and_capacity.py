@@ -169,3 +169,16 @@ def test_an_update_keeps_participant_ids_matched_by_email(small):
     assert "a3@kommune.example" not in after
     assert "z4@kommune.example" in after
     assert registration.participants.count() == 3
+
+
+def test_two_participants_may_swap_email_addresses(small):
+    registration = register(small, "0301", delegation(2, "a"))
+    first, second = registration.participants.order_by("pk")
+    people = [
+        services.ParticipantData(name=first.name, email=second.email, role=first.role, id=first.pk),
+        services.ParticipantData(name=second.name, email=first.email, role=second.role, id=second.pk),
+    ]
+    services.registration_update(registration=registration, contact=services.ContactData("K", "k@x.no"), participants=people)
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.email, second.email) == ("a2@kommune.example", "a1@kommune.example")
