@@ -23,8 +23,7 @@ MESSAGES = {
     ),
     "missing_culture_school_leader": _("The delegation must include the culture-school leader."),
     "missing_municipal_leader": _(
-        "The delegation must include at least one other leader of the municipality besides the "
-        "culture-school leader."
+        "The delegation must include at least one other leader of the municipality besides the culture-school leader."
     ),
     "too_many_participants": _("A delegation can have at most %(maximum)s participants; this one has %(count)s."),
     "no_participants": _("Add the participants of the delegation."),

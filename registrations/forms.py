@@ -6,6 +6,8 @@ municipality, capacity) is checked by ``services.registration_create`` alone; it
 put back on the form with :func:`add_problems`.
 """
 
+from functools import partial
+
 from django import forms
 from django.forms.utils import ErrorDict
 from django.utils.text import capfirst
@@ -28,6 +30,10 @@ class SessionChoiceField(forms.ModelChoiceField):
         return f"{obj.label}: {format_span(obj.starts_at, obj.ends_at)}"
 
 
+def _municipality_choices(workshop: Workshop, empty_label) -> list:
+    return [("", empty_label), *municipalities_by_county(workshop=workshop)]
+
+
 class RegistrationForm(forms.Form):
     municipality = forms.ModelChoiceField(
         label=_("Municipality"),
@@ -47,9 +53,8 @@ class RegistrationForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.workshop = workshop
         municipality = self.fields["municipality"]
-        municipality.choices = [("", municipality.empty_label)] + [
-            (county, [(m.pk, m.name) for m in items]) for county, items in municipalities_by_county(workshop=workshop)
-        ]
+        # A callable: the grouped list is only built when the select is rendered, not for a valid POST.
+        municipality.choices = partial(_municipality_choices, workshop, municipality.empty_label)
         open_sessions = [s for s in workshop.sessions.all() if s.is_open]
         if len(open_sessions) > 1:
             self.fields["preferred_session"] = SessionChoiceField(

@@ -39,6 +39,10 @@ class Municipality(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def is_valid_on(self, day: datetime.date) -> bool:
+        """The same test as ``Municipality.objects.valid_on(day)``, on a row already loaded."""
+        return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
+
 
 class Role(models.TextChoices):
     CULTURE_SCHOOL_LEADER = "culture_school_leader", _("culture-school leader")

@@ -8,21 +8,28 @@ from registrations.models import Municipality, Participant, Registration
 from workshops.models import Session, Workshop
 
 
-def municipalities_for_workshop(*, workshop: Workshop) -> list[Municipality]:
+def municipalities_valid_for(*, workshop: Workshop):
     """The municipalities that exist on the workshop's date (all current ones if it has no session yet)."""
-    qs = Municipality.objects.all()
     day = workshop.event_date
-    if day is not None:
-        qs = qs.valid_on(day)
-    else:
-        qs = qs.filter(valid_to__isnull=True)
-    return list(qs.order_by("county_number", "county", "name"))
+    if day is None:
+        return Municipality.objects.filter(valid_to__isnull=True)
+    return Municipality.objects.valid_on(day)
 
 
-def municipalities_by_county(*, workshop: Workshop) -> list[tuple[str, list[Municipality]]]:
-    """(county, municipalities) pairs in county-number order, for a grouped select."""
-    rows = municipalities_for_workshop(workshop=workshop)
-    return [(county, list(items)) for (_n, county), items in groupby(rows, key=lambda m: (m.county_number, m.county))]
+def municipalities_by_county(*, workshop: Workshop) -> list[tuple[str, list[tuple[int, str]]]]:
+    """(county, [(pk, name), …]) pairs in county-number order, for a grouped select.
+
+    Plain tuples, not model instances: the form renders ~360 of them on every page view.
+    """
+    rows = (
+        municipalities_valid_for(workshop=workshop)
+        .order_by("county_number", "county", "name")
+        .values_list("county_number", "county", "pk", "name")
+    )
+    return [
+        (county, [(pk, name) for _n, _c, pk, name in items])
+        for (_n, county), items in groupby(rows, key=lambda row: (row[0], row[1]))
+    ]
 
 
 def sessions_annotate_seats(*, queryset: QuerySet[Session]) -> QuerySet[Session]:

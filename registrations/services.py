@@ -108,7 +108,7 @@ def delegation_validate(*, workshop: Workshop, participants: Sequence[Participan
 
 def municipality_check_valid(*, workshop: Workshop, municipality: Municipality) -> None:
     day = workshop.event_date
-    if day and not Municipality.objects.valid_on(day).filter(pk=municipality.pk).exists():
+    if day and not municipality.is_valid_on(day):
         raise RegistrationError(
             "municipality_not_valid", field="municipality", municipality=municipality.name, date=format_date(day)
         )
