@@ -1,0 +1,261 @@
+"""What each kind of email says, for one delivery. Content is rendered when the delivery is sent, so it
+shows the delegation as it is then; the eligibility of workshop mailings is checked again at that moment.
+"""
+
+import datetime
+import logging
+import mimetypes
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from notifications import calendar, emails, links, scheduling, selectors
+from notifications.models import Delivery, Mailing, MaterialFile
+from notifications.placeholders import placeholders_render
+from registrations.models import Registration
+from registrations.selectors import waitlist_position
+from workshops.formatting import format_span
+
+logger = logging.getLogger(__name__)
+Kind = Mailing.Kind
+
+
+@dataclass
+class Plan:
+    """The message for one delivery, or why there is none."""
+
+    message: object = None
+    message_id: str = ""
+    skip_reason: str = ""
+    error: str = ""
+
+
+@dataclass
+class Batch:
+    """Things shared by the deliveries of one batch: material files read once, the material release."""
+
+    now: datetime.datetime
+    files: dict[int, list[tuple[MaterialFile, bytes | None]]] = field(default_factory=dict)
+    material_out: dict[int, bool] = field(default_factory=dict)
+    delegations: dict[int, list[tuple[str, str]]] = field(default_factory=dict)
+    positions: dict[int, int | None] = field(default_factory=dict)
+
+    def material_files(self, workshop_id: int) -> list[tuple[MaterialFile, bytes | None]]:
+        """The workshop's files, with their content when they fit the attachment budget (else None: a link)."""
+        if workshop_id not in self.files:
+            budget = settings.EMAIL_MAX_ATTACHMENT_BYTES
+            rows = []
+            for item in MaterialFile.objects.filter(workshop_id=workshop_id):
+                size = item.file.size
+                content = None
+                if size <= budget:
+                    with item.file.open("rb") as fh:
+                        content = fh.read()
+                    budget -= size
+                rows.append((item, content))
+            self.files[workshop_id] = rows
+        return self.files[workshop_id]
+
+    def delegation(self, registration: Registration) -> list[tuple[str, str]]:
+        """Names and roles of a delegation, read once per batch (many deliveries share a delegation)."""
+        if registration.pk not in self.delegations:
+            self.delegations[registration.pk] = [
+                (p.name, p.get_role_display()) for p in registration.participants.all()
+            ]
+        return self.delegations[registration.pk]
+
+    def waitlist_position(self, registration: Registration) -> int | None:
+        if registration.status != Registration.Status.WAITLISTED:
+            return None
+        if registration.pk not in self.positions:
+            self.positions[registration.pk] = waitlist_position(registration=registration)
+        return self.positions[registration.pk]
+
+    def material_released(self, workshop_id: int) -> bool:
+        if workshop_id not in self.material_out:
+            self.material_out[workshop_id] = selectors.material_released(workshop_id=workshop_id, now=self.now)
+        return self.material_out[workshop_id]
+
+
+def messages_for(deliveries: list[Delivery], *, now: datetime.datetime) -> dict[int, Plan]:
+    batch = Batch(now=now)
+    plans = {d.pk: Plan(skip_reason=reason) for d, reason in _ineligible(deliveries, now).items()}
+    for delivery in deliveries:
+        if delivery.pk in plans:
+            continue
+        plan = Plan(message_id=emails.new_message_id())
+        try:
+            plan.message = BUILDERS[delivery.mailing.kind](delivery, batch, plan.message_id)
+        except Exception as exc:  # a broken template or file must fail this delivery, not the batch
+            logger.exception("Could not build delivery %s", delivery.pk)
+            plan.error = f"Could not build the email: {type(exc).__name__}: {exc}"
+        plans[delivery.pk] = plan
+    return plans
+
+
+def _ineligible(deliveries: list[Delivery], now: datetime.datetime) -> dict[Delivery, str]:
+    """Deliveries that must not be sent any more, with the reason. Re-points the others at their recipient."""
+    skip: dict[Delivery, str] = {}
+    by_mailing: dict[int, list[Delivery]] = {}
+    for delivery in deliveries:
+        mailing = delivery.mailing
+        if mailing.is_about_registration:
+            registration = delivery.registration or mailing.registration
+            if registration is None:
+                skip[delivery] = "The registration was deleted."
+            elif mailing.kind != Kind.CANCELLATION and registration.status == Registration.Status.CANCELLED:
+                skip[delivery] = "The registration was cancelled."
+            delivery.registration = registration
+        else:
+            by_mailing.setdefault(mailing.pk, []).append(delivery)
+    for group in by_mailing.values():
+        mailing = group[0].mailing
+        end = selectors.mailing_window_end(mailing=mailing)
+        audience = {r.key: r for r in selectors.mailing_audience(mailing=mailing, emails=[d.email for d in group])}
+        for delivery in group:
+            recipient = audience.get(delivery.email.strip().lower())
+            if end is not None and end <= now:
+                skip[delivery] = "The session is over."
+            elif recipient is None:
+                skip[delivery] = "The recipient is no longer registered for this mailing."
+            elif (delivery.registration_id, delivery.participant_id) != (
+                recipient.registration.pk, recipient.participant.pk
+            ):
+                # E.g. one of their two delegations was cancelled: address them through the other.
+                Delivery.objects.filter(pk=delivery.pk).update(
+                    registration=recipient.registration, participant=recipient.participant
+                )
+            if recipient is not None:
+                delivery.registration, delivery.participant = recipient.registration, recipient.participant
+    return skip
+
+
+# --- The context every email shares ---------------------------------------------------------------
+
+
+def _context(delivery: Delivery, batch: Batch, *, session=None, meeting: bool = False) -> dict:
+    mailing = delivery.mailing
+    registration = delivery.registration
+    workshop = mailing.workshop
+    is_contact = registration.contact_email.strip().lower() == delivery.email.strip().lower()
+    return {
+        "workshop": workshop,
+        "registration": registration,
+        "municipality": registration.municipality.name,
+        "recipient_name": delivery.name,
+        "session": session,
+        "is_waitlisted": registration.status == Registration.Status.WAITLISTED,
+        "waitlist_position": batch.waitlist_position(registration),
+        "is_contact": is_contact,
+        "manage_url": links.registration_manage_url(registration) if is_contact else "",
+        "delegation": batch.delegation(registration),
+        "meeting_url": session.meeting_url if (meeting and session) else "",
+        "meeting_passcode": session.meeting_passcode if (meeting and session) else "",
+        "message": placeholders_render(mailing.body, _placeholder_values(delivery, session, meeting)),
+        "site_url": settings.SITE_URL,
+    }
+
+
+def _placeholder_values(delivery: Delivery, session, meeting: bool) -> dict[str, str]:
+    """The values of the declared placeholders (notifications/placeholders.py) for one recipient."""
+    with translation.override(delivery.language):
+        session_time = format_span(session.starts_at, session.ends_at) if session else _("waiting list")
+    return {
+        "participant_name": delivery.name,
+        "municipality": delivery.registration.municipality.name,
+        "workshop": delivery.mailing.workshop.title,
+        "session_time": session_time,
+        "meeting_url": session.meeting_url if (meeting and session) else "",
+        "meeting_passcode": session.meeting_passcode if (meeting and session) else "",
+    }
+
+
+def _confirmed_session(delivery: Delivery):
+    registration = delivery.registration
+    return registration.session if registration.status == Registration.Status.CONFIRMED else None
+
+
+def _invitation(delivery: Delivery, session, method: str = "REQUEST", filename: str = "invitation.ics"):
+    if session is None:
+        return []
+    content = calendar.session_calendar(session=session, email=delivery.email, name=delivery.name, method=method)
+    return [calendar.calendar_part(content, method=method, filename=filename)]
+
+
+def _send(name: str, delivery: Delivery, context: dict, message_id: str, attachments=()):
+    return emails.make_message(
+        name, to=delivery.email, context=context, language=delivery.language, attachments=attachments,
+        message_id=message_id,
+    )
+
+
+# --- One function per kind ------------------------------------------------------------------------
+
+
+def confirmation(delivery: Delivery, batch: Batch, message_id: str):
+    session = _confirmed_session(delivery)
+    context = _context(delivery, batch, session=session)
+    material_at = scheduling.material_time(workshop=delivery.mailing.workshop)
+    context["material_at"] = material_at if material_at and material_at > batch.now else None
+    return _send("confirmation", delivery, context, message_id, _invitation(delivery, session))
+
+
+def session_change(delivery: Delivery, batch: Batch, message_id: str):
+    mailing = delivery.mailing
+    session, previous = mailing.session, mailing.previous_session
+    context = _context(delivery, batch, session=session, meeting=batch.material_released(mailing.workshop_id))
+    context["previous_session"] = previous
+    attachments = _invitation(delivery, session)
+    if previous is not None and previous != session:
+        attachments += _invitation(delivery, previous, "CANCEL", "cancelled.ics")
+    return _send("session-change", delivery, context, message_id, attachments)
+
+
+def cancellation(delivery: Delivery, batch: Batch, message_id: str):
+    previous = delivery.mailing.previous_session
+    context = _context(delivery, batch, session=None)
+    context["previous_session"] = previous
+    return _send("cancellation", delivery, context, message_id, _invitation(delivery, previous, "CANCEL"))
+
+
+def material(delivery: Delivery, batch: Batch, message_id: str):
+    session = _confirmed_session(delivery)
+    context = _context(delivery, batch, session=session, meeting=True)
+    attachments, attached, linked = [], [], []
+    for item, content in batch.material_files(delivery.mailing.workshop_id):
+        if content is not None and delivery.participant is not None:
+            mimetype = mimetypes.guess_type(item.filename)[0] or "application/octet-stream"
+            attachments.append((item.filename, content, mimetype))
+            attached.append(item)
+        elif delivery.participant is not None:
+            linked.append((item, links.material_file_url(material_file=item, participant=delivery.participant)))
+    context.update(
+        attached=attached, linked=linked, reflection_questions=delivery.mailing.workshop.reflection_questions
+    )
+    return _send("material", delivery, context, message_id, attachments)
+
+
+def reminder(delivery: Delivery, batch: Batch, message_id: str):
+    session = delivery.mailing.session
+    context = _context(delivery, batch, session=session, meeting=True)
+    context["reflection_questions"] = delivery.mailing.workshop.reflection_questions
+    return _send("reminder", delivery, context, message_id)
+
+
+def custom(delivery: Delivery, batch: Batch, message_id: str):
+    session = _confirmed_session(delivery)
+    context = _context(delivery, batch, session=session, meeting=True)
+    context["subject"] = placeholders_render(delivery.mailing.subject, _placeholder_values(delivery, session, True))
+    return _send("custom", delivery, context, message_id)
+
+
+BUILDERS = {
+    Kind.CONFIRMATION: confirmation,
+    Kind.SESSION_CHANGE: session_change,
+    Kind.CANCELLATION: cancellation,
+    Kind.MATERIAL: material,
+    Kind.REMINDER: reminder,
+    Kind.CUSTOM: custom,
+}

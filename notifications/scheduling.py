@@ -1,0 +1,175 @@
+"""When the workshop mailings go out, and the creation of their deliveries (first send and catch-up).
+
+Times are computed in Europe/Oslo from the workshop's settings: the material at ``material_send_time`` on
+the first session's local date minus ``material_days_before``; a reminder per session and per offset in
+``reminder_days_before`` at ``reminder_send_time``. Beat calls ``mailings_release_due`` every tick: it
+(re)computes the schedule of upcoming workshops, and for each mailing whose time has come creates the
+deliveries its audience lacks. The same run is the catch-up of anyone who became eligible after the
+first send; the registration hooks call ``deliveries_catch_up`` to do it at once for one delegation.
+"""
+
+import datetime
+import logging
+from collections.abc import Iterable, Sequence
+from zoneinfo import ZoneInfo
+
+from django.db import transaction
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from notifications import selectors
+from notifications.models import Delivery, Mailing
+from notifications.selectors import Recipient
+from workshops.models import Session, Workshop
+
+logger = logging.getLogger(__name__)
+OSLO = ZoneInfo("Europe/Oslo")
+
+
+def parse_days(value: str) -> list[int]:
+    """«7, 1» → [7, 1]. Invalid parts are ignored here; the workshop form is where they are refused."""
+    days = []
+    for part in (value or "").split(","):
+        part = part.strip()
+        if part.isdigit() and int(part) not in days:
+            days.append(int(part))
+    return days
+
+
+def local_time(day: datetime.date, days_before: int, at: datetime.time) -> datetime.datetime:
+    """`at` o'clock in Oslo, `days_before` calendar days before `day` (daylight saving handled by zoneinfo)."""
+    return datetime.datetime.combine(day - datetime.timedelta(days=days_before), at, tzinfo=OSLO)
+
+
+def material_time(*, workshop: Workshop) -> datetime.datetime | None:
+    first = workshop.first_session
+    if first is None:
+        return None
+    day = first.starts_at.astimezone(OSLO).date()
+    return local_time(day, workshop.material_days_before, workshop.material_send_time)
+
+
+def reminder_time(*, session: Session, days_before: int) -> datetime.datetime:
+    day = session.starts_at.astimezone(OSLO).date()
+    return local_time(day, days_before, session.workshop.reminder_send_time)
+
+
+def mailings_schedule(*, workshop: Workshop) -> list[Mailing]:
+    """Create or move the workshop's material mailing and reminders to match its settings.
+
+    Mailings already released keep their time (they went out). Reminders for offsets no longer configured
+    are deleted while unreleased. Side effects: Mailing rows created, updated and deleted.
+    """
+    scheduled: list[Mailing] = []
+    sessions = list(workshop.sessions.all())
+    when = material_time(workshop=workshop)
+    if when is not None:
+        scheduled.append(_upsert(workshop=workshop, kind=Mailing.Kind.MATERIAL, when=when))
+    offsets = parse_days(workshop.reminder_days_before)
+    for session in sessions:
+        session.workshop = workshop
+        for days in offsets:
+            when = reminder_time(session=session, days_before=days)
+            scheduled.append(
+                _upsert(workshop=workshop, kind=Mailing.Kind.REMINDER, when=when, session=session, days=days)
+            )
+    Mailing.objects.filter(workshop=workshop, kind=Mailing.Kind.REMINDER, released_at__isnull=True).exclude(
+        pk__in=[m.pk for m in scheduled]
+    ).delete()
+    return scheduled
+
+
+def _upsert(
+    *, workshop: Workshop, kind: str, when: datetime.datetime, session: Session | None = None, days: int | None = None
+) -> Mailing:
+    lookup = {"workshop": workshop, "kind": kind}
+    if kind == Mailing.Kind.REMINDER:
+        lookup = {"kind": kind, "session": session, "days_before": days}
+    with transaction.atomic():
+        mailing, created = Mailing.objects.select_for_update().get_or_create(
+            **lookup, defaults={"workshop": workshop, "scheduled_for": when, "session": session, "days_before": days}
+        )
+        if not created and mailing.released_at is None and mailing.scheduled_for != when:
+            mailing.scheduled_for = when
+            mailing.save(update_fields=["scheduled_for"])
+    return mailing
+
+
+def mailings_schedule_upcoming(*, now: datetime.datetime) -> None:
+    """Keep the schedule of every workshop with a session still to come in step with its settings."""
+    for workshop in Workshop.objects.filter(sessions__ends_at__gt=now).distinct().prefetch_related("sessions"):
+        mailings_schedule(workshop=workshop)
+
+
+def mailings_release_due(*, now: datetime.datetime | None = None) -> list[int]:
+    """The beat tick: create the missing deliveries of every mailing whose time has come.
+
+    Returns the ids of the deliveries created, for the caller to queue. Side effects: Mailing.released_at
+    set on first release; Delivery rows created (at most one per mailing and address).
+    """
+    now = now or timezone.now()
+    mailings_schedule_upcoming(now=now)
+    created: list[int] = []
+    for mailing in selectors.mailings_due(now=now):
+        created += mailing_release(mailing=mailing, now=now)
+    return created
+
+
+def mailing_release(
+    *, mailing: Mailing, now: datetime.datetime | None = None, registration_ids: Iterable[int] | None = None
+) -> list[int]:
+    """Create the deliveries a due workshop/session mailing lacks (optionally for some delegations only)."""
+    now = now or timezone.now()
+    audience = selectors.mailing_audience(mailing=mailing, registration_ids=registration_ids)
+    with transaction.atomic():
+        ids = deliveries_create(mailing=mailing, recipients=audience, now=now)
+        if mailing.released_at is None and registration_ids is None:
+            Mailing.objects.filter(pk=mailing.pk, released_at__isnull=True).update(released_at=now)
+            mailing.released_at = now
+    if ids:
+        logger.info("Mailing %s: %d deliveries created", mailing.pk, len(ids))
+    return ids
+
+
+def deliveries_catch_up(*, registration_id: int, workshop_id: int, now: datetime.datetime | None = None) -> list[int]:
+    """Give one delegation the workshop mailings that already went out and that it is now eligible for."""
+    now = now or timezone.now()
+    created: list[int] = []
+    for mailing in selectors.mailings_due(now=now, workshop_id=workshop_id):
+        created += mailing_release(mailing=mailing, now=now, registration_ids=[registration_id])
+    return created
+
+
+def deliveries_create(*, mailing: Mailing, recipients: Sequence[Recipient], now: datetime.datetime) -> list[int]:
+    """Insert a pending delivery for each recipient the mailing does not have yet; return the new ids.
+
+    ``ignore_conflicts`` lets the unique (mailing, lower(email)) constraint settle a race with another
+    writer (a beat tick and a registration hook at the same moment): one row wins, nobody fails.
+    """
+    existing = set(
+        Delivery.objects.filter(mailing=mailing).annotate(key=Lower("email")).values_list("key", flat=True)
+    )
+    missing = {r.key: r for r in recipients if r.key not in existing}
+    if not missing:
+        return []
+    Delivery.objects.bulk_create(
+        [
+            Delivery(
+                mailing=mailing,
+                email=r.email,
+                name=r.name,
+                registration=r.registration,
+                participant=r.participant,
+                language=r.language,
+                next_attempt_at=now,
+            )
+            for r in missing.values()
+        ],
+        ignore_conflicts=True,
+    )
+    return list(
+        Delivery.objects.filter(mailing=mailing, status=Delivery.Status.PENDING)
+        .alias(key=Lower("email"))
+        .filter(key__in=list(missing))
+        .values_list("pk", flat=True)
+    )

@@ -1,0 +1,233 @@
+"""Sending over SMTP: temporary and permanent failures, batches over one connection, claims."""
+
+import datetime
+import socket
+
+import pytest
+from django.test import override_settings
+
+from notifications import sending, services, tasks
+from notifications.models import Delivery, Mailing
+from tests.conftest import delegation, municipalities, register
+from tests.notifications.conftest import smtp_settings, subject
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("before_deadline")]
+
+
+def test_a_temporary_failure_is_retried_later_and_delivered_once(workshop, smtp_server, commit, time_machine):
+    smtp_server.data_failures.append("451 4.3.0 Mailbox busy, try again later")
+    with commit():
+        registration = register(workshop, "0301", language="en")
+
+    failed_once = Delivery.objects.get(registration=registration, status=Delivery.Status.PENDING)
+    assert failed_once.attempts == 1
+    assert failed_once.last_error == "451 4.3.0 Mailbox busy, try again later"
+    assert failed_once.next_attempt_at == failed_once.claimed_at + datetime.timedelta(minutes=1)
+    assert len(smtp_server.messages) == 2
+
+    # Not before its time, even if a task turns up early.
+    with commit():
+        tasks.send_deliveries.delay([failed_once.pk])
+    assert len(smtp_server.messages) == 2
+
+    time_machine.shift(datetime.timedelta(seconds=61))
+    with commit():
+        tasks.send_deliveries.delay([failed_once.pk])
+
+    failed_once.refresh_from_db()
+    assert (failed_once.status, failed_once.attempts) == (Delivery.Status.SENT, 2)
+    assert [m["To"] for m in smtp_server.messages].count(failed_once.email) == 1
+    assert len(smtp_server.messages) == 3
+
+
+def test_backoff_doubles_and_gives_up_after_max_attempts(workshop, smtp_server, commit, time_machine):
+    with commit():
+        registration = register(workshop, "0301", language="en")
+    delivery = Delivery.objects.filter(registration=registration).first()
+    Delivery.objects.filter(pk=delivery.pk).update(status="pending", attempts=0)
+    delays = []
+    for _ in range(sending.MAX_ATTEMPTS):
+        smtp_server.data_failures.append("421 4.7.0 Too many connections")
+        now = sending.timezone.now()
+        sending.deliveries_send(ids=[delivery.pk], now=now)
+        delivery.refresh_from_db()
+        if delivery.status == Delivery.Status.PENDING:
+            delays.append(int((delivery.next_attempt_at - now).total_seconds() // 60))
+            time_machine.move_to(delivery.next_attempt_at, tick=False)
+    assert delays == [1, 2, 4, 8, 16, 32, 60]
+    assert delivery.status == Delivery.Status.FAILED
+    assert delivery.last_error == "Gave up after 8 attempts. Last error: 421 4.7.0 Too many connections"
+
+
+def test_a_permanent_failure_is_recorded_with_the_servers_reply(workshop, smtp_server, commit):
+    smtp_server.refuse["03011@kommune.example"] = "550 5.1.1 <03011@kommune.example>: no such user"
+    with commit():
+        registration = register(workshop, "0301", language="en")
+
+    refused = Delivery.objects.get(registration=registration, email="03011@kommune.example")
+    assert refused.status == Delivery.Status.FAILED
+    assert refused.last_error == "550 5.1.1 <03011@kommune.example>: no such user"
+    assert refused.sent_at is None
+    assert sorted(m["To"] for m in smtp_server.messages) == ["03012@kommune.example", "kari@kommune.example"]
+    assert set(Delivery.objects.exclude(pk=refused.pk).values_list("status", flat=True)) == {"sent"}
+
+
+def test_staff_can_retry_a_failed_delivery(workshop, smtp_server, commit):
+    smtp_server.refuse["03011@kommune.example"] = "550 5.1.1 no such user"
+    with commit():
+        register(workshop, "0301", language="en")
+    del smtp_server.refuse["03011@kommune.example"]
+
+    with commit():
+        ids = services.deliveries_retry(deliveries=Delivery.objects.all())
+
+    delivery = Delivery.objects.get(email="03011@kommune.example")
+    assert ids == [delivery.pk]
+    assert (delivery.status, delivery.attempts, delivery.last_error) == ("sent", 1, "")
+    assert [m["To"] for m in smtp_server.messages].count("03011@kommune.example") == 1
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_a_refused_connection_is_temporary(workshop, commit, time_machine, smtp_server):
+    with override_settings(**smtp_settings(_closed_port())), commit():
+        registration = register(workshop, "0301", language="en")
+
+    deliveries = Delivery.objects.filter(registration=registration)
+    assert {(d.status, d.attempts) for d in deliveries} == {("pending", 1)}
+    assert all("ConnectionRefusedError" in d.last_error for d in deliveries)
+
+    time_machine.shift(datetime.timedelta(minutes=3))
+    with commit():
+        tasks.sweep_deliveries.delay()
+    assert set(deliveries.values_list("status", flat=True)) == {"sent"}
+    assert len(smtp_server.messages) == 3
+
+
+def test_a_dropped_connection_is_temporary_and_the_batch_goes_on(workshop, smtp_server, commit):
+    smtp_server.data_failures.append("421 4.4.2 Connection dropped")
+    with commit():
+        registration = register(workshop, "0301", language="en")
+
+    statuses = dict(Delivery.objects.filter(registration=registration).values_list("email", "status"))
+    assert sorted(statuses.values()) == ["pending", "sent", "sent"]
+    assert len(smtp_server.messages) == 2
+
+
+def test_a_batch_reuses_one_connection(workshop, main_session, smtp_server, commit, settings):
+    settings.EMAIL_BATCH_SIZE = 100
+    for index, municipality in enumerate(municipalities(50)):
+        # Registered without commit(): their confirmations are written but not sent in this test.
+        register(workshop, municipality.number, people=delegation(5, prefix=f"m{index}-"), by_staff=True)
+    mailing = services.mailing_create_custom(workshop=workshop, subject="Programme", body="Hello {participant_name}")
+
+    with commit():
+        ids = services.mailing_send_now(mailing=mailing)
+
+    assert len(ids) == 250
+    assert len([s for s in smtp_server.subjects() if s == "Programme"]) == 250
+    assert smtp_server.connections("Programme") == 3
+    assert Delivery.objects.filter(mailing=mailing, status="sent").count() == 250
+
+
+def test_a_duplicated_task_does_not_send_twice(workshop, smtp_server, commit):
+    register(workshop, "0301", language="en")  # not committed: nothing queued yet
+    ids = list(Delivery.objects.values_list("pk", flat=True))
+
+    with commit():
+        tasks.send_deliveries.delay(ids)
+        tasks.send_deliveries.delay(ids)
+    tasks.send_deliveries.apply(args=[ids])  # a redelivered message (acks_late) after the first run
+
+    assert len(smtp_server.messages) == 3
+    assert set(Delivery.objects.values_list("status", "attempts")) == {("sent", 1)}
+
+
+def test_a_second_worker_cannot_claim_what_the_first_holds(workshop):
+    register(workshop, "0301", language="en")
+    ids = list(Delivery.objects.values_list("pk", flat=True))
+    now = sending.timezone.now()
+
+    first = sending.deliveries_claim(ids=ids, now=now)
+    second = sending.deliveries_claim(ids=ids, now=now)
+
+    assert sorted(d.pk for d in first) == sorted(ids)
+    assert second == []
+    assert set(Delivery.objects.values_list("status", flat=True)) == {"sending"}
+
+
+def test_a_delivery_stuck_in_sending_is_queued_again_by_the_sweep(workshop, smtp_server, commit, time_machine):
+    register(workshop, "0301", language="en")
+    ids = list(Delivery.objects.values_list("pk", flat=True))
+    sending.deliveries_claim(ids=ids, now=sending.timezone.now())  # and then the worker died
+
+    time_machine.shift(sending.STUCK_AFTER - datetime.timedelta(minutes=1))
+    with commit():
+        tasks.sweep_deliveries.delay()
+    assert smtp_server.messages == []
+
+    time_machine.shift(datetime.timedelta(minutes=2))
+    with commit():
+        tasks.sweep_deliveries.delay()
+    assert len(smtp_server.messages) == 3
+    assert set(Delivery.objects.values_list("status", "attempts")) == {("sent", 2)}
+
+
+def test_the_mailing_counts(workshop, smtp_server, commit):
+    smtp_server.refuse["03011@kommune.example"] = "550 no"
+    with commit():
+        registration = register(workshop, "0301", language="en")
+    from notifications.selectors import mailing_counts
+
+    mailing = Mailing.objects.get(registration=registration)
+    assert mailing_counts(mailing=mailing) == {"pending": 0, "sending": 0, "sent": 2, "failed": 1, "skipped": 0}
+    assert subject(smtp_server.messages[0]).startswith("Registration confirmed")
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_at_once_send_each_delivery_once(workshop, smtp_server):
+    import threading
+
+    from django.db import connection
+
+    for index, municipality in enumerate(municipalities(20)):
+        register(workshop, municipality.number, people=delegation(3, prefix=f"w{index}-"), by_staff=True)
+    # The confirmations went out on commit; make them all pending again and let two workers race for them.
+    ids = list(Delivery.objects.values_list("pk", flat=True))
+    Delivery.objects.update(status="pending", attempts=0)
+    smtp_server.messages.clear()
+    barrier = threading.Barrier(2)
+    results = []
+
+    def work():
+        barrier.wait()
+        try:
+            results.append(sending.deliveries_send(ids=ids))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=work) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sum(len(r.sent) for r in results) == len(ids)
+    assert sorted(m["To"] for m in smtp_server.messages) == sorted(Delivery.objects.values_list("email", flat=True))
+    assert set(Delivery.objects.values_list("status", "attempts")) == {("sent", 1)}
+
+
+def test_without_email_url_the_emails_are_written_to_files(workshop, commit, settings, tmp_path):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    settings.EMAIL_FILE_PATH = str(tmp_path)
+    with commit():
+        register(workshop, "0301", language="en")
+
+    written = "".join(path.read_text() for path in tmp_path.iterdir())
+    assert written.count("Auto-Submitted: auto-generated") == 3
+    assert set(Delivery.objects.values_list("status", flat=True)) == {"sent"}
