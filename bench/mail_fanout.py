@@ -88,11 +88,16 @@ def seed(n: int):
     oslo = ZoneInfo("Europe/Oslo")
     day = datetime.date.today() + datetime.timedelta(days=14)  # ahead: mailings for past sessions are skipped
     workshop = Workshop.objects.create(
-        title="Kulturskole 3.0", slug=f"bench-{time.time_ns()}", is_published=True,
+        title="Kulturskole 3.0",
+        slug=f"bench-{time.time_ns()}",
+        is_published=True,
         registration_deadline=datetime.datetime.combine(day, datetime.time(0), tzinfo=oslo),
     )
     session = Session.objects.create(
-        workshop=workshop, label="Formiddag", capacity=10_000, meeting_url="https://zoom.example/j/1",
+        workshop=workshop,
+        label="Formiddag",
+        capacity=10_000,
+        meeting_url="https://zoom.example/j/1",
         starts_at=datetime.datetime.combine(day, datetime.time(9), tzinfo=oslo),
         ends_at=datetime.datetime.combine(day, datetime.time(11, 30), tzinfo=oslo),
     )
@@ -100,13 +105,24 @@ def seed(n: int):
     if len(municipalities) * 6 < n:
         sys.exit(f"at most {len(municipalities) * 6} participants (six per municipality)")
     registrations = Registration.objects.bulk_create(
-        Registration(workshop=workshop, municipality=m, contact_name="Kontakt", contact_email=f"k{m.number}@x.example",
-                     session=session, status=Registration.Status.CONFIRMED, language="nb")
+        Registration(
+            workshop=workshop,
+            municipality=m,
+            contact_name="Kontakt",
+            contact_email=f"k{m.number}@x.example",
+            session=session,
+            status=Registration.Status.CONFIRMED,
+            language="nb",
+        )
         for m in municipalities
     )
     Participant.objects.bulk_create(
-        Participant(registration=registrations[i // 6], name=f"Deltaker {i}", email=f"p{i}@kommune.example",
-                    role=Role.MUNICIPAL_SERVICE)
+        Participant(
+            registration=registrations[i // 6],
+            name=f"Deltaker {i}",
+            email=f"p{i}@kommune.example",
+            role=Role.MUNICIPAL_SERVICE,
+        )
         for i in range(n)
     )
     return workshop
@@ -175,12 +191,21 @@ def main() -> None:
         try:
             workshop = seed(args.n)
             rows = [
-                measure(f"batch path (deliveries_send, {batch_size}/connection)", counter,
-                        lambda: batch_path(workshop, batch_size)),
-                measure("plain smtplib, a connection per message", counter,
-                        lambda: plain_loop(controller.port, args.n, reuse=False)),
-                measure("plain smtplib, one connection (SMTP floor)", counter,
-                        lambda: plain_loop(controller.port, args.n, reuse=True)),
+                measure(
+                    f"batch path (deliveries_send, {batch_size}/connection)",
+                    counter,
+                    lambda: batch_path(workshop, batch_size),
+                ),
+                measure(
+                    "plain smtplib, a connection per message",
+                    counter,
+                    lambda: plain_loop(controller.port, args.n, reuse=False),
+                ),
+                measure(
+                    "plain smtplib, one connection (SMTP floor)",
+                    counter,
+                    lambda: plain_loop(controller.port, args.n, reuse=True),
+                ),
             ]
         finally:
             controller.stop()

@@ -178,7 +178,9 @@ def test_two_participants_may_swap_email_addresses(small):
         services.ParticipantData(name=first.name, email=second.email, role=first.role, id=first.pk),
         services.ParticipantData(name=second.name, email=first.email, role=second.role, id=second.pk),
     ]
-    services.registration_update(registration=registration, contact=services.ContactData("K", "k@x.no"), participants=people)
+    services.registration_update(
+        registration=registration, contact=services.ContactData("K", "k@x.no"), participants=people
+    )
     first.refresh_from_db()
     second.refresh_from_db()
     assert (first.email, second.email) == ("a2@kommune.example", "a1@kommune.example")
