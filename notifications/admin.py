@@ -127,14 +127,36 @@ class MailingAdmin(admin.ModelAdmin):
     def get_fields(self, request, obj=None):
         if obj is None:
             return ("workshop", "session", "subject", "body", "placeholder_preview")
-        return ("workshop", "kind", "session", "registration", "days_before", "subject", "body", "scheduled_for",
-                "released_at", "delivery_counts", "placeholder_preview", "preview")
+        return (
+            "workshop",
+            "kind",
+            "session",
+            "registration",
+            "days_before",
+            "subject",
+            "body",
+            "scheduled_for",
+            "released_at",
+            "delivery_counts",
+            "placeholder_preview",
+            "preview",
+        )
 
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
             return ("placeholder_preview",)
-        locked = ["workshop", "kind", "session", "registration", "days_before", "scheduled_for", "released_at",
-                  "delivery_counts", "placeholder_preview", "preview"]
+        locked = [
+            "workshop",
+            "kind",
+            "session",
+            "registration",
+            "days_before",
+            "scheduled_for",
+            "released_at",
+            "delivery_counts",
+            "placeholder_preview",
+            "preview",
+        ]
         if obj.is_about_registration or obj.released_at is not None:
             locked += ["subject", "body"]  # sent already: what was sent stays on record
         elif obj.kind != Mailing.Kind.CUSTOM:
@@ -187,19 +209,25 @@ class MailingAdmin(admin.ModelAdmin):
             self.message_user(request, _("Your user has no email address."), messages.ERROR)
             return
         for mailing in queryset:
-            error = admin_preview.send_test(mailing=mailing, email=request.user.email,
-                                            name=request.user.get_full_name() or request.user.get_username())
+            error = admin_preview.send_test(
+                mailing=mailing,
+                email=request.user.email,
+                name=request.user.get_full_name() or request.user.get_username(),
+            )
             if error:
                 self.message_user(request, f"{mailing}: {error}", messages.ERROR)
             else:
-                self.message_user(request, _("Test of «%(mailing)s» sent to %(email)s.")
-                                  % {"mailing": mailing, "email": request.user.email})
+                self.message_user(
+                    request,
+                    _("Test of «%(mailing)s» sent to %(email)s.") % {"mailing": mailing, "email": request.user.email},
+                )
 
     @admin.action(description=_("Retry failed deliveries"))
     def retry_failed(self, request, queryset):
         ids = services.deliveries_retry(deliveries=Delivery.objects.filter(mailing__in=queryset))
-        self.message_user(request, ngettext("%d delivery queued again.", "%d deliveries queued again.", len(ids))
-                          % len(ids))
+        self.message_user(
+            request, ngettext("%d delivery queued again.", "%d deliveries queued again.", len(ids)) % len(ids)
+        )
 
 
 @admin.register(Delivery)
@@ -208,8 +236,22 @@ class DeliveryAdmin(admin.ModelAdmin):
     list_filter = ("status", "mailing__kind", "mailing__workshop")
     list_select_related = ("mailing__workshop", "mailing__session", "mailing__registration__municipality")
     search_fields = ("email", "name", "message_id", "registration__municipality__name")
-    readonly_fields = ("mailing", "email", "name", "registration", "participant", "language", "status", "attempts",
-                       "last_error", "next_attempt_at", "claimed_at", "sent_at", "message_id", "created_at")
+    readonly_fields = (
+        "mailing",
+        "email",
+        "name",
+        "registration",
+        "participant",
+        "language",
+        "status",
+        "attempts",
+        "last_error",
+        "next_attempt_at",
+        "claimed_at",
+        "sent_at",
+        "message_id",
+        "created_at",
+    )
     fields = readonly_fields
     actions = ["retry"]
 
@@ -223,5 +265,6 @@ class DeliveryAdmin(admin.ModelAdmin):
     @admin.action(description=_("Retry (failed or not sent)"))
     def retry(self, request, queryset):
         ids = services.deliveries_retry(deliveries=queryset)
-        self.message_user(request, ngettext("%d delivery queued again.", "%d deliveries queued again.", len(ids))
-                          % len(ids))
+        self.message_user(
+            request, ngettext("%d delivery queued again.", "%d deliveries queued again.", len(ids)) % len(ids)
+        )

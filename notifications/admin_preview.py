@@ -32,8 +32,12 @@ def sample_delivery(*, mailing: Mailing, email: str | None = None, name: str | N
         recipient = (first.registration, first.participant, first.email, first.name, first.language)
     registration, participant, to, to_name, language = recipient
     return Delivery(
-        mailing=mailing, registration=registration, participant=participant,
-        email=email or to, name=name or to_name, language=language,
+        mailing=mailing,
+        registration=registration,
+        participant=participant,
+        email=email or to,
+        name=name or to_name,
+        language=language,
     )
 
 
@@ -58,8 +62,15 @@ def preview_html(mailing: Mailing) -> str:
         "<p><strong>{}</strong> {}<br><strong>{}</strong> {}<br><strong>{}</strong> {}</p>"
         "<iframe sandbox srcdoc='{}' style='width:100%;height:480px;border:1px solid #ccc'></iframe>"
         "<details><summary>{}</summary><pre style='white-space:pre-wrap'>{}</pre></details>",
-        _("To:"), ", ".join(message.to), _("Subject:"), message.subject, _("Attachments:"), files,
-        html, _("Plain text"), message.body,
+        _("To:"),
+        ", ".join(message.to),
+        _("Subject:"),
+        message.subject,
+        _("Attachments:"),
+        files,
+        html,
+        _("Plain text"),
+        message.body,
     )
 
 
@@ -75,7 +86,8 @@ def send_test(*, mailing: Mailing, email: str, name: str) -> str:
         message = render(mailing, email=email, name=name)
         if message is None:
             return _("No recipient yet to build a test from.")
-        message.subject = f"[{_('Test')}] {message.subject}"
+        test = _("Test")
+        message.subject = f"[{test}] {message.subject}"
         with get_connection() as connection:
             connection.send_messages([message])
     except Exception as exc:  # SMTP and rendering problems are reported to staff on the page

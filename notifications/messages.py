@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from notifications import calendar, emails, links, scheduling, selectors
 from notifications.models import Delivery, Mailing, MaterialFile
 from notifications.placeholders import placeholders_render
-from registrations.models import Registration
+from registrations.models import Registration, Role
 from registrations.selectors import waitlist_position
 from workshops.formatting import format_span
 
@@ -62,7 +62,9 @@ class Batch:
         """Names and roles of a delegation, read once per batch (many deliveries share a delegation)."""
         if registration.pk not in self.delegations:
             self.delegations[registration.pk] = [
-                (p.name, p.get_role_display()) for p in registration.participants.all()
+                # The lazy label, not get_role_display(): the cache serves recipients of several languages.
+                (p.name, Role(p.role).label)
+                for p in registration.participants.all()
             ]
         return self.delegations[registration.pk]
 
@@ -121,7 +123,8 @@ def _ineligible(deliveries: list[Delivery], now: datetime.datetime) -> dict[Deli
             elif recipient is None:
                 skip[delivery] = "The recipient is no longer registered for this mailing."
             elif (delivery.registration_id, delivery.participant_id) != (
-                recipient.registration.pk, recipient.participant.pk
+                recipient.registration.pk,
+                recipient.participant.pk,
             ):
                 # E.g. one of their two delegations was cancelled: address them through the other.
                 Delivery.objects.filter(pk=delivery.pk).update(
@@ -186,7 +189,11 @@ def _invitation(delivery: Delivery, session, method: str = "REQUEST", filename: 
 
 def _send(name: str, delivery: Delivery, context: dict, message_id: str, attachments=()):
     return emails.make_message(
-        name, to=delivery.email, context=context, language=delivery.language, attachments=attachments,
+        name,
+        to=delivery.email,
+        context=context,
+        language=delivery.language,
+        attachments=attachments,
         message_id=message_id,
     )
 

@@ -146,9 +146,7 @@ def deliveries_create(*, mailing: Mailing, recipients: Sequence[Recipient], now:
     ``ignore_conflicts`` lets the unique (mailing, lower(email)) constraint settle a race with another
     writer (a beat tick and a registration hook at the same moment): one row wins, nobody fails.
     """
-    existing = set(
-        Delivery.objects.filter(mailing=mailing).annotate(key=Lower("email")).values_list("key", flat=True)
-    )
+    existing = set(Delivery.objects.filter(mailing=mailing).annotate(key=Lower("email")).values_list("key", flat=True))
     missing = {r.key: r for r in recipients if r.key not in existing}
     if not missing:
         return []

@@ -125,9 +125,7 @@ def mailing_counts(*, mailing: Mailing) -> dict[str, int]:
 
 def material_released(*, workshop_id: int, now: datetime.datetime) -> bool:
     """Whether the material mailing has gone out: from then on, meeting links are part of the emails."""
-    return Mailing.objects.filter(
-        workshop_id=workshop_id, kind=Mailing.Kind.MATERIAL, scheduled_for__lte=now
-    ).exists()
+    return Mailing.objects.filter(workshop_id=workshop_id, kind=Mailing.Kind.MATERIAL, scheduled_for__lte=now).exists()
 
 
 def last_known_session_id(*, registration: Registration) -> int | None:

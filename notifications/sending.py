@@ -39,8 +39,12 @@ class BatchResult:
     retry_at: datetime.datetime | None = None
 
     def summary(self) -> dict:
-        return {"sent": len(self.sent), "failed": len(self.failed), "skipped": len(self.skipped),
-                "retry": len(self.retry_ids)}
+        return {
+            "sent": len(self.sent),
+            "failed": len(self.failed),
+            "skipped": len(self.skipped),
+            "retry": len(self.retry_ids),
+        }
 
 
 class Outcome(Exception):
@@ -77,8 +81,13 @@ def deliveries_claim(*, ids: list[int], now: datetime.datetime) -> list[Delivery
         Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
     ).update(status=Delivery.Status.SENDING, claim=claim, claimed_at=now, attempts=F("attempts") + 1)
     claimed = Delivery.objects.filter(pk__in=ids, claim=claim, status=Delivery.Status.SENDING).select_related(
-        "mailing__workshop", "mailing__session", "mailing__previous_session", "mailing__registration",
-        "registration__municipality", "registration__session", "participant",
+        "mailing__workshop",
+        "mailing__session",
+        "mailing__previous_session",
+        "mailing__registration",
+        "registration__municipality",
+        "registration__session",
+        "participant",
     )
     order = {pk: i for i, pk in enumerate(ids)}
     return sorted(claimed, key=lambda d: order.get(d.pk, 0))
@@ -123,9 +132,7 @@ def deliveries_send(*, ids: list[int], now: datetime.datetime | None = None) -> 
                     _close(connection)
                     connection_error = _open(connection)
                 continue
-            _finish(
-                delivery, Delivery.Status.SENT, result.sent, sent_at=timezone.now(), message_id=plan.message_id
-            )
+            _finish(delivery, Delivery.Status.SENT, result.sent, sent_at=timezone.now(), message_id=plan.message_id)
     finally:
         _close(connection)
     return result
@@ -165,8 +172,12 @@ def _finish(delivery: Delivery, status: str, bucket: list[int], *, error: str = 
 
 def _release(delivery: Delivery, error: str, now: datetime.datetime, result: BatchResult) -> None:
     if delivery.attempts >= MAX_ATTEMPTS:
-        _finish(delivery, Delivery.Status.FAILED, result.failed,
-                error=f"Gave up after {delivery.attempts} attempts. Last error: {error}")
+        _finish(
+            delivery,
+            Delivery.Status.FAILED,
+            result.failed,
+            error=f"Gave up after {delivery.attempts} attempts. Last error: {error}",
+        )
         return
     delay = min(RETRY_BASE * 2 ** (delivery.attempts - 1), RETRY_MAX)
     next_attempt = now + delay

@@ -36,10 +36,9 @@ def participants_added(*, registration: Registration, participants: Sequence[Par
     Side effects: Deliveries of the delegation's confirmation Mailing for the new addresses only (the
     others already have theirs); catch-up deliveries of workshop mailings already sent; queued on commit.
     """
-    mailing = (
-        Mailing.objects.filter(registration=registration, kind=Mailing.Kind.CONFIRMATION).order_by("pk").first()
-        or _registration_mailing(registration=registration, kind=Mailing.Kind.CONFIRMATION)
-    )
+    mailing = Mailing.objects.filter(registration=registration, kind=Mailing.Kind.CONFIRMATION).order_by(
+        "pk"
+    ).first() or _registration_mailing(registration=registration, kind=Mailing.Kind.CONFIRMATION)
     people = [r for r in selectors.registration_recipients(registration=registration) if r.participant in participants]
     _deliver(mailing=mailing, registration=registration, recipients=people)
 
@@ -71,9 +70,7 @@ def registration_cancelled(*, registration: Registration) -> None:
     _deliver(mailing=mailing, registration=registration, catch_up=False)
 
 
-def _registration_mailing(
-    *, registration: Registration, kind: str, previous_session: Session | None = None
-) -> Mailing:
+def _registration_mailing(*, registration: Registration, kind: str, previous_session: Session | None = None) -> Mailing:
     now = timezone.now()
     return Mailing.objects.create(
         workshop_id=registration.workshop_id,
@@ -144,8 +141,8 @@ def deliveries_retry(*, deliveries, now: datetime.datetime | None = None) -> lis
         ids = list(
             deliveries.filter(status__in=[Delivery.Status.FAILED, Delivery.Status.SKIPPED]).values_list("pk", flat=True)
         )
-        Delivery.objects.filter(
-            pk__in=ids, status__in=[Delivery.Status.FAILED, Delivery.Status.SKIPPED]
-        ).update(status=Delivery.Status.PENDING, attempts=0, next_attempt_at=now, claim="")
+        Delivery.objects.filter(pk__in=ids, status__in=[Delivery.Status.FAILED, Delivery.Status.SKIPPED]).update(
+            status=Delivery.Status.PENDING, attempts=0, next_attempt_at=now, claim=""
+        )
         tasks.queue_on_commit(ids)
     return ids

@@ -9,7 +9,7 @@ MESSAGES = {
     "not_open_yet": _("Registration opens %(opens)s."),
     "deadline_passed": _("Registration is closed. The registration deadline was %(deadline)s."),
     "municipality_not_valid": _(
-        "%(municipality)s is not a municipality on the date of the workshop (%(date)s). "
+        "%(municipality)s was not a municipality on the date of the workshop (%(date)s). "
         "Choose the municipality as it was on that date."
     ),
     "already_registered": _(
@@ -31,7 +31,9 @@ MESSAGES = {
         "%(email)s appears more than once in the delegation. Each participant needs their own email address."
     ),
     "session_not_available": _("The chosen session is not open for registration."),
-    "session_full": _("%(session)s has %(free)s free seats; the delegation needs %(needed)s."),
+    "session_full": _(
+        "%(session)s does not have room for the whole delegation (free seats: %(free)s; the delegation: %(needed)s)."
+    ),
     "registration_cancelled": _("This registration is cancelled."),
 }
 

@@ -38,9 +38,7 @@ def redis_url() -> str | None:
 requires_postgres = pytest.mark.skipif(
     not on_postgres(), reason="needs PostgreSQL: set DATABASE_URL=postgres://… (row locks, real concurrency)"
 )
-requires_redis = pytest.mark.skipif(
-    not redis_url(), reason="needs Redis: set REDIS_URL=redis://127.0.0.1:6379/1"
-)
+requires_redis = pytest.mark.skipif(not redis_url(), reason="needs Redis: set REDIS_URL=redis://127.0.0.1:6379/1")
 
 
 def pytest_collection_modifyitems(config, items):

@@ -31,7 +31,7 @@ class Workshop(models.Model):
     registration_opens_at = models.DateTimeField(_("registration opens"), null=True, blank=True)
     registration_deadline = models.DateTimeField(
         _("registration deadline"),
-        help_text=_("The last second a municipality can register on the public form (Europe/Oslo)."),
+        help_text=_("The public form takes registrations until the end of this second (Europe/Oslo time)."),
     )
     material_days_before = models.PositiveSmallIntegerField(
         _("send material (days before)"),

@@ -58,7 +58,7 @@ class MoveForm(forms.Form):
     session = forms.ModelChoiceField(
         label=_("session"),
         queryset=Session.objects.none(),
-        help_text=_("Closed sessions are allowed: staff decide. The whole delegation must fit."),
+        help_text=_("You may also choose a closed session. The whole delegation must fit."),
     )
 
     def __init__(self, *args, workshop, **kwargs):

@@ -43,8 +43,9 @@ class Recorder:
 
     def connections(self, subject_prefix: str = "") -> int:
         """How many SMTP connections carried the messages whose subject starts with `subject_prefix`."""
-        return len({peer for m, peer in zip(self.messages, self.peers, strict=True)
-                    if subject(m).startswith(subject_prefix)})
+        return len(
+            {peer for m, peer in zip(self.messages, self.peers, strict=True) if subject(m).startswith(subject_prefix)}
+        )
 
     def to(self, address: str) -> list[email.message.EmailMessage]:
         return [m for m in self.messages if m["To"] == address]
@@ -114,24 +115,26 @@ def eager_celery():
     conf.task_always_eager, conf.task_eager_propagates = saved
 
 
-def use_broker(url: str, transport_options: dict | None = None):
-    """Point the Celery app at another broker (tasks really published, not run in-process)."""
-    conf = celery_app.conf
-    celery_app.close()
-    celery_app.amqp._producer_pool = None
-    conf.task_always_eager = False
-    conf.broker_url = url
-    conf.broker_transport_options = transport_options or {}
-
-
 @pytest.fixture
-def broker():
+def broker(monkeypatch):
     """Call broker(url) to publish to a real broker in this test; the previous one comes back after."""
     conf = celery_app.conf
     saved = (conf.broker_url, conf.broker_transport_options, conf.task_always_eager)
+
+    def use_broker(url: str, transport_options: dict | None = None):
+        """Point the Celery app at another broker (tasks really published, not run in-process)."""
+        celery_app.close()
+        celery_app.amqp._producer_pool = None
+        conf.task_always_eager = False
+        # Celery's conf.broker_url prefers the CELERY_BROKER_URL environment variable (set in CI).
+        monkeypatch.setenv("CELERY_BROKER_URL", url)
+        conf.broker_url = url
+        conf.broker_transport_options = transport_options or {}
+
     yield use_broker
     celery_app.close()
     celery_app.amqp._producer_pool = None
+    monkeypatch.undo()
     conf.broker_url, conf.broker_transport_options, conf.task_always_eager = saved
 
 

@@ -79,8 +79,9 @@ def test_retry_failed(admin_client, workshop, smtp_server, commit):
     assert [m["To"] for m in smtp_server.messages].count("03011@kommune.example") == 1
 
 
-def test_staff_write_a_message_to_one_session(admin_client, staff, workshop, main_session, overflow_session,
-                                              smtp_server, commit):
+def test_staff_write_a_message_to_one_session(
+    admin_client, staff, workshop, main_session, overflow_session, smtp_server, commit
+):
     from registrations import services
 
     with commit():
@@ -124,8 +125,8 @@ def test_the_admin_refuses_unknown_placeholders(admin_client, staff, workshop):
 
     assert response.status_code == 200
     page = response.content.decode()
-    assert "Unknown placeholder: name." in page
-    assert "Unknown placeholder: meeting_url, participant_name.__class__." in page
+    assert "Ukjent flettefelt: name." in page
+    assert "Ukjent flettefelt: meeting_url, participant_name.__class__." in page
     assert Mailing.objects.count() == 0
 
 

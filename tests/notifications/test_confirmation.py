@@ -28,7 +28,9 @@ def test_it_sends_the_confirmation_to_contact_and_each_participant(workshop, smt
         registration = register(workshop, "0301", language="en")
 
     assert sorted(m["To"] for m in smtp_server.messages) == [
-        "03011@kommune.example", "03012@kommune.example", "kari@kommune.example",
+        "03011@kommune.example",
+        "03012@kommune.example",
+        "kari@kommune.example",
     ]
     assert set(smtp_server.subjects()) == {f"Registration confirmed: {TITLE}"}
     deliveries = Delivery.objects.filter(registration=registration).order_by("email")
@@ -53,7 +55,7 @@ def test_it_says_session_time_delegation_and_expectations(workshop, smtp_server,
     assert "- Person 03011 (culture-school leader)" in body
     assert "- Person 03012 (other municipal leader)" in body
     assert "les materialet og arbeid med refleksjonsspørsmålene" in body  # the workshop's expectations
-    assert "emailed to each participant Wednesday 3 March 2021, 09:00" in body
+    assert "emailed to each participant on Wednesday 3 March 2021, 09:00" in body
     assert "kultur1" not in body  # the passcode comes with the material, not now
     assert "Rådgiver" not in body  # names and roles only
 
@@ -151,4 +153,3 @@ def test_a_contact_person_who_participates_gets_one_email(workshop, smtp_server,
     assert sorted(m["To"] for m in smtp_server.messages) == ["03011@KOMMUNE.EXAMPLE", "03012@kommune.example"]
     assert "/registration/" in text_body(smtp_server.to("03011@KOMMUNE.EXAMPLE")[0])
     assert "/registration/" not in text_body(smtp_server.to("03012@kommune.example")[0])
-

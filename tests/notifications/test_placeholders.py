@@ -1,5 +1,6 @@
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils.translation import override
 
 from notifications.placeholders import SAMPLE_VALUES, placeholders_render, placeholders_validate
 
@@ -22,6 +23,13 @@ def test_it_renders_declared_placeholders_and_literal_braces():
     ],
 )
 def test_it_rejects_undeclared_or_malformed_placeholders(text, message):
-    with pytest.raises(ValidationError) as error:
+    with override("en"), pytest.raises(ValidationError) as error:
         placeholders_validate(text)
-    assert error.value.messages[0].startswith(message)
+    with override("en"):
+        assert error.value.messages[0].startswith(message)
+
+
+def test_it_explains_in_bokmaal_by_default():
+    with pytest.raises(ValidationError) as error:
+        placeholders_validate("Hei {navn}")
+    assert error.value.messages[0].startswith("Ukjent flettefelt: navn. Tillatte flettefelt: {participant_name}")

@@ -50,7 +50,8 @@ def test_the_material_goes_out_at_its_time_and_not_a_minute_before(workshop, smt
     mailing = Mailing.objects.get(kind=Mailing.Kind.MATERIAL)
     assert mailing.released_at == oslo(2021, 3, 3, 9, 0)
     assert sorted(mailing.deliveries.values_list("email", "status")) == [
-        ("03011@kommune.example", "sent"), ("03012@kommune.example", "sent"),
+        ("03011@kommune.example", "sent"),
+        ("03012@kommune.example", "sent"),
     ]
 
     tick(time_machine, commit, oslo(2021, 3, 3, 9, 5))
@@ -143,7 +144,10 @@ def test_a_late_registration_gets_the_material_at_once(workshop, smtp_server, co
         register(workshop, "4601", language="en", by_staff=True)
 
     assert material_to(smtp_server) == [
-        "03011@kommune.example", "03012@kommune.example", "46011@kommune.example", "46012@kommune.example",
+        "03011@kommune.example",
+        "03012@kommune.example",
+        "46011@kommune.example",
+        "46012@kommune.example",
     ]
     tick(time_machine, commit, oslo(2021, 3, 4, 15, 1))
     assert len(material_to(smtp_server)) == 4
@@ -173,8 +177,9 @@ def test_a_participant_added_later_gets_confirmation_and_material_once(workshop,
     assert len(smtp_server.messages) == 2
 
 
-def test_reminders_go_to_confirmed_participants_of_the_session(workshop, main_session, smtp_server, commit,
-                                                                time_machine):
+def test_reminders_go_to_confirmed_participants_of_the_session(
+    workshop, main_session, smtp_server, commit, time_machine
+):
     Session.objects.filter(pk=main_session.pk).update(capacity=2)
     with commit():
         register(workshop, "0301", language="en")
@@ -189,7 +194,7 @@ def test_reminders_go_to_confirmed_participants_of_the_session(workshop, main_se
     body = text_body(reminders[0])
     assert "Meeting link: https://zoom.example/j/111" in body
     assert "Passcode: kultur1" in body
-    assert "Have this ready:" in body
+    assert "Before you join:" in body
 
 
 def test_several_reminder_offsets(workshop):
@@ -197,8 +202,7 @@ def test_several_reminder_offsets(workshop):
     workshop.save()
     scheduling.mailings_schedule(workshop=workshop)
     times = sorted(
-        (m.session.label, m.days_before, m.scheduled_for)
-        for m in Mailing.objects.filter(kind=Mailing.Kind.REMINDER)
+        (m.session.label, m.days_before, m.scheduled_for) for m in Mailing.objects.filter(kind=Mailing.Kind.REMINDER)
     )
     assert times == [
         ("Ettermiddag", 1, oslo(2021, 3, 9, 9, 0)),

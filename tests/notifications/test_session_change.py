@@ -40,7 +40,9 @@ def test_a_waiting_delegation_moved_to_the_overflow_gets_the_new_time(
     waiting.refresh_from_db()
     assert (waiting.status, waiting.session) == (Registration.Status.CONFIRMED, overflow_session)
     assert sorted(m["To"] for m in smtp_server.messages) == [
-        "46011@kommune.example", "46012@kommune.example", "kari@kommune.example",
+        "46011@kommune.example",
+        "46012@kommune.example",
+        "kari@kommune.example",
     ]
     message = smtp_server.to("46011@kommune.example")[0]
     assert subject(message) == (
@@ -127,7 +129,9 @@ def test_a_cancellation_is_confirmed_with_a_calendar_cancel(workshop, main_sessi
         services.registration_cancel(registration=registration)
 
     assert sorted(m["To"] for m in smtp_server.messages) == [
-        "03011@kommune.example", "03012@kommune.example", "kari@kommune.example",
+        "03011@kommune.example",
+        "03012@kommune.example",
+        "kari@kommune.example",
     ]
     message = smtp_server.to("kari@kommune.example")[0]
     assert subject(message) == (

@@ -52,7 +52,9 @@ def test_the_registration_survives_redis_down_and_the_sweep_sends_later(
     with commit():
         tasks.sweep_deliveries.delay()
     assert sorted(m["To"] for m in smtp_server.messages) == [
-        "03011@kommune.example", "03012@kommune.example", "kari@kommune.example",
+        "03011@kommune.example",
+        "03012@kommune.example",
+        "kari@kommune.example",
     ]
     assert set(Delivery.objects.values_list("status", "attempts")) == {("sent", 1)}
 
@@ -85,6 +87,7 @@ def test_batches_follow_the_batch_size(workshop, settings, broker, django_captur
     broker("memory://")
     with celery_app.connection_for_write() as connection:
         queue = connection.SimpleQueue("celery")
+        queue.clear()  # the in-memory broker is shared by the whole process
         with django_capture_on_commit_callbacks(execute=True):
             register(workshop, "0301", language="en")
         bodies = [queue.get(timeout=1) for _ in range(2)]

@@ -45,9 +45,25 @@ def worker(smtp_server, broker, tmp_path):
     }
     log = open(tmp_path / "worker.log", "w+")  # noqa: SIM115 (read back on failure)
     process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "--loglevel=INFO",
-         "--without-gossip", "--without-mingle", "--without-heartbeat", "--queues", queue],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "--pool=solo",
+            "--loglevel=INFO",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            "--queues",
+            queue,
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     yield process
     with celery_app.connection_for_write() as connection:
@@ -79,7 +95,9 @@ def test_a_worker_on_redis_sends_the_confirmation(workshop, smtp_server, worker)
 
     assert wait_for(lambda: len(smtp_server.messages) == 3), "the worker did not send the confirmations in 30 s"
     assert sorted(m["To"] for m in smtp_server.messages) == [
-        "03011@kommune.example", "03012@kommune.example", "kari@kommune.example",
+        "03011@kommune.example",
+        "03012@kommune.example",
+        "kari@kommune.example",
     ]
     assert {str(m["Subject"]).strip() for m in smtp_server.messages} == {
         "Registration confirmed: Kulturskole 3.0 – Kulturskolen som utviklingsaktør i fremtidens kommune"

@@ -241,7 +241,9 @@ def test_a_full_session_is_reported_on_the_form_and_nothing_changes(staff, works
     )
 
     assert response.status_code == 200
-    assert "Formiddag has 3 free seats; the delegation needs 4." in page_text(response)
+    assert "Formiddag does not have room for the whole delegation (free seats: 3; the delegation: 4)." in page_text(
+        response
+    )
     assert registration.participants.count() == 2
     assert LogEntry.objects.count() == 0
 
@@ -308,7 +310,9 @@ def test_move_reports_a_delegation_that_does_not_fit(staff, workshop, overflow_s
         (Registration.Status.CONFIRMED, "Formiddag"),
     ]
     text = page_text(response)
-    assert "Stavanger: Ettermiddag has 1 free seats; the delegation needs 2." in text
+    assert (
+        "Stavanger: Ettermiddag does not have room for the whole delegation (free seats: 1; the delegation: 2)." in text
+    )
     assert f"1 delegation moved to {overflow_session}." in text
 
 

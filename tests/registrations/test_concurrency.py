@@ -125,6 +125,6 @@ def test_simultaneous_form_posts_for_one_municipality_show_each_user_a_page_not_
 
     assert sorted(r.status_code for r in responses) == [200] * 9 + [302]
     for refused in (r for r in responses if r.status_code == 200):
-        assert "Oslo is already registered for this workshop" in refused.content.decode()
+        assert "Oslo er allerede påmeldt dette verkstedet" in refused.content.decode()
     assert Registration.objects.count() == 1
     assert Participant.objects.count() == 2

@@ -17,9 +17,8 @@ def test_it_refuses_a_registration_one_second_after_the_deadline(workshop):
     with pytest.raises(RegistrationError) as caught:
         register(workshop, now=oslo(2021, 3, 2, 0, 0, 0))
     assert caught.value.codes == ["deadline_passed"]
-    assert caught.value.messages == [
-        "Registration is closed. The registration deadline was mandag 1. mars 2021 kl. 23.59."
-    ]
+    # In the site's default language, Bokmål, with the deadline as Norwegians write it.
+    assert caught.value.messages == ["Påmeldingen er stengt. Påmeldingsfristen var mandag 1. mars 2021 kl. 23.59."]
     assert Registration.objects.count() == 0
 
 

@@ -1,6 +1,7 @@
 """Rules 2, 3 and 5: who makes a valid delegation, and one delegation per municipality."""
 
 import pytest
+from django.utils.translation import override
 
 from registrations.errors import RegistrationError
 from registrations.models import Participant, Registration, Role
@@ -36,10 +37,8 @@ def test_it_refuses_one_representative(workshop):
 def test_it_names_the_minimum_and_the_count(workshop):
     with pytest.raises(RegistrationError) as caught:
         register(workshop, people=participants(Role.CULTURE_SCHOOL_LEADER, Role.RESIDENT))
-    assert caught.value.messages[0].startswith(
-        "The delegation needs at least 2 people who represent the municipality"
-    )
-    assert "it has 1." in caught.value.messages[0]
+    assert caught.value.messages[0].startswith("Delegasjonen må ha minst 2 personer som representerer kommunen")
+    assert "Nå har den 1." in caught.value.messages[0]
 
 
 def test_it_refuses_two_without_a_culture_school_leader(workshop):
@@ -80,7 +79,7 @@ def test_it_accepts_the_maximum_delegation_size(workshop):
 def test_it_refuses_seven_people_when_the_maximum_is_six(workshop):
     with pytest.raises(RegistrationError) as caught:
         register(workshop, people=delegation(7))
-    assert caught.value.messages == ["A delegation can have at most 6 participants; this one has 7."]
+    assert caught.value.messages == ["En delegasjon kan ha høyst 6 deltakere. Denne har 7."]
     assert Registration.objects.count() == 0
 
 
@@ -90,7 +89,7 @@ def test_it_refuses_the_same_email_twice_in_a_delegation_whatever_its_case(works
     with pytest.raises(RegistrationError) as caught:
         register(workshop, people=people)
     assert caught.value.codes == ["duplicate_email"]
-    assert "P1@Kommune.example appears more than once" in caught.value.messages[0]
+    assert caught.value.messages[0].startswith("P1@Kommune.example står flere ganger i delegasjonen.")
     assert Registration.objects.count() == 0
 
 
@@ -101,9 +100,14 @@ def test_it_refuses_a_second_delegation_of_the_same_municipality(workshop):
     assert caught.value.codes == ["already_registered"]
     assert caught.value.problems[0].field == "municipality"
     assert caught.value.messages == [
-        "Oslo is already registered for this workshop. The contact person can change the registration "
-        "through the link in the confirmation email."
+        "Oslo er allerede påmeldt dette verkstedet. Kontaktpersonen kan endre påmeldingen med lenken i e-posten "
+        "med bekreftelsen."
     ]
+    with override("en"):
+        assert caught.value.messages == [
+            "Oslo is already registered for this workshop. The contact person can change the registration "
+            "through the link in the confirmation email."
+        ]
     assert list(Registration.objects.all()) == [first]
 
 

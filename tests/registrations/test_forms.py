@@ -25,7 +25,7 @@ def bound(workshop, data: dict):
 
 def test_the_municipality_choices_are_grouped_by_county(workshop):
     choices = forms.RegistrationForm(workshop=workshop).fields["municipality"].choices
-    assert choices[0] == ("", "Choose municipality")
+    assert choices[0] == ("", "Velg kommune")
     counties = [county for county, _items in choices[1:]]
     assert counties[:3] == ["Oslo", "Rogaland", "Møre og Romsdal"]
     assert ("Oslo", [(municipality("0301").pk, "Oslo")]) in choices
@@ -44,7 +44,7 @@ def test_the_session_choice_and_input_question_appear_only_when_they_apply(works
     with override("en"):
         labels = [label for _value, label in form.fields["preferred_session"].choices]
     assert labels == [
-        "No preference",
+        "Spiller ingen rolle",
         "Formiddag: Wednesday 10 March 2021, 09:00–11:30",
         "Ettermiddag: Wednesday 10 March 2021, 12:30–15:00",
     ]

@@ -140,7 +140,9 @@ def test_a_move_into_a_session_without_room_for_all_is_refused(small, main_sessi
     assert moving.session == overflow_session
     with pytest.raises(RegistrationError) as caught:
         services.registration_move(registration=moving, session=main_session)
-    assert caught.value.messages == ["Formiddag has 4 free seats; the delegation needs 5."]
+    assert caught.value.messages == [
+        "Formiddag har ikke plass til hele delegasjonen (ledige plasser: 4; delegasjonen: 5)."
+    ]
     moving.refresh_from_db()
     assert moving.session == overflow_session
 

@@ -45,7 +45,7 @@ def test_the_list_shows_the_facts_in_english(en_client, workshop):
 
 def test_the_closed_overflow_session_is_only_mentioned_as_a_possibility(en_client, workshop):
     text = page_text(en_client.get("/"))
-    assert "If interest is very large, an extra session may be opened in the afternoon (12:30–15:00)." in text
+    assert "If interest is very large, an extra session may be opened later the same day (12:30–15:00)." in text
     assert "Wednesday 10 March 2021, 12:30–15:00" not in text
     assert "Ettermiddag" not in text
 
@@ -55,7 +55,7 @@ def test_the_list_leaves_out_unpublished_workshops(client, workshop):
     workshop.save()
     text = page_text(client.get("/"))
     assert workshop.title not in text
-    assert "No workshops are open for registration right now." in text
+    assert "Ingen verksteder har åpen påmelding akkurat nå." in text
 
 
 # --- The registration page -----------------------------------------------------------------

@@ -122,7 +122,7 @@ def test_it_refuses_a_municipality_that_does_not_exist_on_the_workshop_date(en_c
     response = en_client.post(REGISTER_URL, form_data(asker))
     assert error_summary(response) == [
         (
-            "Municipality: Asker is not a municipality on the date of the workshop (Wednesday 10 March 2021). "
+            "Municipality: Asker was not a municipality on the date of the workshop (Wednesday 10 March 2021). "
             "Choose the municipality as it was on that date.",
             "id_municipality",
         )

@@ -30,7 +30,7 @@ class Migration(migrations.Migration):
                 ('input_question', models.CharField(blank=True, help_text='Asked on the registration form; leave empty to not ask for input.', max_length=300, verbose_name="question for the municipality's input")),
                 ('reflection_questions', models.TextField(blank=True, help_text='Sent with the preparatory material.', verbose_name='reflection questions')),
                 ('registration_opens_at', models.DateTimeField(blank=True, null=True, verbose_name='registration opens')),
-                ('registration_deadline', models.DateTimeField(help_text='The last second a municipality can register on the public form (Europe/Oslo).', verbose_name='registration deadline')),
+                ('registration_deadline', models.DateTimeField(help_text='The public form takes registrations until the end of this second (Europe/Oslo time).', verbose_name='registration deadline')),
                 ('material_days_before', models.PositiveSmallIntegerField(default=7, help_text='The preparatory material is emailed this many days before the first session.', verbose_name='send material (days before)')),
                 ('material_send_time', models.TimeField(default=datetime.time(9, 0), verbose_name='send material at (time of day)')),
                 ('reminder_days_before', models.CharField(default='1', help_text='Comma-separated list of days before the session, e.g. «1» or «7, 1». Empty for none.', max_length=50, verbose_name='send reminders (days before)')),
