@@ -134,37 +134,47 @@ def mailing_release(
 def deliveries_catch_up(*, registration_id: int, workshop_id: int, now: datetime.datetime | None = None) -> list[int]:
     """Give one delegation the workshop mailings that already went out and that it is now eligible for."""
     now = now or timezone.now()
+    if not selectors.workshop_has_released_mailings(workshop_id=workshop_id, now=now):
+        return []  # the usual case before the material goes out: one cheap query instead of the full one
     created: list[int] = []
     for mailing in selectors.mailings_due(now=now, workshop_id=workshop_id):
         created += mailing_release(mailing=mailing, now=now, registration_ids=[registration_id])
     return created
 
 
-def deliveries_create(*, mailing: Mailing, recipients: Sequence[Recipient], now: datetime.datetime) -> list[int]:
+def deliveries_create(
+    *, mailing: Mailing, recipients: Sequence[Recipient], now: datetime.datetime, fresh: bool = False
+) -> list[int]:
     """Insert a pending delivery for each recipient the mailing does not have yet; return the new ids.
 
     ``ignore_conflicts`` lets the unique (mailing, lower(email)) constraint settle a race with another
     writer (a beat tick and a registration hook at the same moment): one row wins, nobody fails.
+    ``fresh``: the mailing was created in this transaction, so no other writer can know it yet; the rows
+    are inserted plainly and their ids come back from the INSERT (the registration hot path).
     """
-    existing = set(Delivery.objects.filter(mailing=mailing).annotate(key=Lower("email")).values_list("key", flat=True))
+    existing = set()
+    if not fresh:
+        existing = set(
+            Delivery.objects.filter(mailing=mailing).annotate(key=Lower("email")).values_list("key", flat=True)
+        )
     missing = {r.key: r for r in recipients if r.key not in existing}
     if not missing:
         return []
-    Delivery.objects.bulk_create(
-        [
-            Delivery(
-                mailing=mailing,
-                email=r.email,
-                name=r.name,
-                registration=r.registration,
-                participant=r.participant,
-                language=r.language,
-                next_attempt_at=now,
-            )
-            for r in missing.values()
-        ],
-        ignore_conflicts=True,
-    )
+    rows = [
+        Delivery(
+            mailing=mailing,
+            email=r.email,
+            name=r.name,
+            registration=r.registration,
+            participant=r.participant,
+            language=r.language,
+            next_attempt_at=now,
+        )
+        for r in missing.values()
+    ]
+    if fresh:
+        return [row.pk for row in Delivery.objects.bulk_create(rows)]
+    Delivery.objects.bulk_create(rows, ignore_conflicts=True)
     return list(
         Delivery.objects.filter(mailing=mailing, status=Delivery.Status.PENDING)
         .alias(key=Lower("email"))

@@ -2,7 +2,7 @@
 again just before each one is sent (a delegation may have been cancelled in between)."""
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.db.models import Count, Max
@@ -27,10 +27,15 @@ class Recipient:
         return self.email.strip().lower()
 
 
-def registration_recipients(*, registration: Registration) -> list[Recipient]:
-    """The contact person and every participant of one delegation, each address once (contact first)."""
+def registration_recipients(
+    *, registration: Registration, participants: Sequence[Participant] | None = None
+) -> list[Recipient]:
+    """The contact person and every participant of one delegation, each address once (contact first).
+
+    ``participants``: the delegation's rows when the caller already holds them (else they are read).
+    """
     people: dict[str, Recipient] = {}
-    participants = list(registration.participants.all())
+    participants = list(registration.participants.all()) if participants is None else list(participants)
     by_email = {p.email.strip().lower(): p for p in participants}
     contact_key = registration.contact_email.strip().lower()
     contact_as_participant = by_email.get(contact_key)
@@ -96,6 +101,15 @@ def mailing_window_end(*, mailing: Mailing) -> datetime.datetime | None:
     if mailing.session_id is not None:
         return mailing.session.ends_at
     return mailing.workshop.sessions.aggregate(end=Max("ends_at"))["end"]
+
+
+def workshop_has_released_mailings(*, workshop_id: int, now: datetime.datetime) -> bool:
+    """Whether any workshop or session mailing of the workshop is due (the catch-up has work to look at)."""
+    return Mailing.objects.filter(
+        workshop_id=workshop_id,
+        kind__in=[Mailing.Kind.MATERIAL, Mailing.Kind.REMINDER, Mailing.Kind.CUSTOM],
+        scheduled_for__lte=now,
+    ).exists()
 
 
 def mailings_due(*, now: datetime.datetime, workshop_id: int | None = None) -> list[Mailing]:

@@ -20,14 +20,17 @@ from workshops.models import Session, Workshop
 # --- Hooks called by registrations.services -------------------------------------------------
 
 
-def registration_confirmed(*, registration: Registration) -> None:
+def registration_confirmed(*, registration: Registration, participants: Sequence[Participant] | None = None) -> None:
     """A new delegation was saved (confirmed or on the waiting list).
 
+    ``participants``: the rows just written, when the caller has them (saves reading them again).
     Side effects: a confirmation Mailing for the registration and one Delivery per address (contact person
     and participants); deliveries of workshop mailings already sent (catch-up); sending queued on commit.
     """
     mailing = _registration_mailing(registration=registration, kind=Mailing.Kind.CONFIRMATION)
-    _deliver(mailing=mailing, registration=registration)
+    recipients = selectors.registration_recipients(registration=registration, participants=participants)
+    # A mailing created a moment ago has no deliveries yet: nothing to de-duplicate against.
+    _deliver(mailing=mailing, registration=registration, recipients=recipients, fresh=True)
 
 
 def participants_added(*, registration: Registration, participants: Sequence[Participant]) -> None:
@@ -89,11 +92,12 @@ def _deliver(
     registration: Registration,
     recipients: Sequence[selectors.Recipient] | None = None,
     catch_up: bool = True,
+    fresh: bool = False,
 ) -> None:
     now = timezone.now()
     if recipients is None:
         recipients = selectors.registration_recipients(registration=registration)
-    ids = scheduling.deliveries_create(mailing=mailing, recipients=recipients, now=now)
+    ids = scheduling.deliveries_create(mailing=mailing, recipients=recipients, now=now, fresh=fresh)
     if catch_up:
         ids += scheduling.deliveries_catch_up(
             registration_id=registration.pk, workshop_id=registration.workshop_id, now=now

@@ -209,8 +209,8 @@ def registration_create(
         except IntegrityError as exc:
             # Only reachable when the session lock was not taken (SQLite) and another request won the race.
             raise RegistrationError("already_registered", field="municipality", municipality=municipality.name) from exc
-        Participant.objects.bulk_create([_participant(registration, person) for person in participants])
-        notify.registration_confirmed(registration=registration)
+        people = Participant.objects.bulk_create([_participant(registration, person) for person in participants])
+        notify.registration_confirmed(registration=registration, participants=people)
     return registration
 
 
