@@ -17,6 +17,7 @@ from registrations.errors import RegistrationError
 from registrations.models import Municipality, Role
 from registrations.selectors import municipalities_by_county
 from registrations.services import ContactData, ParticipantData
+from registrations.widgets import GroupedSelect, LazyChoices
 from workshops.formatting import format_span
 from workshops.models import Workshop
 
@@ -41,6 +42,7 @@ class RegistrationForm(forms.Form):
         # the service checks.
         queryset=Municipality.objects.all(),
         empty_label=_("Choose municipality"),
+        widget=GroupedSelect,
     )
     contact_name = forms.CharField(label=_("Name"), max_length=200)
     contact_email = forms.EmailField(
@@ -53,8 +55,8 @@ class RegistrationForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.workshop = workshop
         municipality = self.fields["municipality"]
-        # A callable: the grouped list is only built when the select is rendered, not for a valid POST.
-        municipality.choices = partial(_municipality_choices, workshop, municipality.empty_label)
+        # Lazy: the grouped list is only built when the select is rendered, not for a valid POST.
+        municipality.choices = LazyChoices(partial(_municipality_choices, workshop, municipality.empty_label))
         open_sessions = [s for s in workshop.sessions.all() if s.is_open]
         if len(open_sessions) > 1:
             self.fields["preferred_session"] = SessionChoiceField(

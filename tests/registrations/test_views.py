@@ -37,7 +37,8 @@ def test_the_list_shows_the_facts_in_english(en_client, workshop):
     assert "Date and time Wednesday 10 March 2021, 09:00–11:30" in text
     assert "Online, via Zoom." in text
     assert "Price Free of charge" in text
-    assert "Registration deadline Monday 1 March 2021 Registration is open until 23:59 (Norwegian time) that day." in text
+    deadline = "Registration deadline Monday 1 March 2021 Registration is open until 23:59 (Norwegian time) that day."
+    assert deadline in text
     assert f"Who should come {workshop.target_group}" in text
     assert f"What is expected {workshop.expectations}" in text
     assert "Organisers KS og Norsk kulturskoleråd" in text
@@ -237,7 +238,8 @@ def test_the_language_switch_shows_the_pages_in_english(client, workshop):
     assert '<html lang="en">' in response.content.decode()
     text = page_text(response)
     assert "Workshops open for registration" in text
-    assert "Registration deadline Monday 1 March 2021 Registration is open until 23:59 (Norwegian time) that day." in text
+    deadline = "Registration deadline Monday 1 March 2021 Registration is open until 23:59 (Norwegian time) that day."
+    assert deadline in text
     assert "Norsk (bokmål)" in text
 
 
