@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.conf import settings
+from django.test import override_settings
 from django.utils.translation import override
 
 from registrations import services
@@ -58,6 +59,13 @@ def pytest_runtest_makereport(item, call):
         report.outcome = "failed"
         reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
         report.longrepr = f"skipped in CI, which must run everything: {reason}"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _fast_password_hashing():
+    """Staff users are created per test; PBKDF2's deliberate slowness buys nothing here."""
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
 
 
 @pytest.fixture(autouse=True)
