@@ -83,12 +83,16 @@ def municipality_data(db) -> None:
         municipalities_load(model=Municipality)
 
 
-@pytest.fixture
-def workshop(municipality_data) -> Workshop:
-    """The 2021 event's shape: main session 300 seats (open) and a closed overflow session."""
+def create_workshop(*, day: datetime.date, deadline: datetime.datetime, slug: str = "kulturskole-3-0") -> Workshop:
+    """The announced event's shape on `day`: main session 09.00–11.30 with 300 seats (open) and a closed
+    overflow session 12.30–15.00, Europe/Oslo."""
+
+    def at(hour: int, minute: int) -> datetime.datetime:
+        return datetime.datetime.combine(day, datetime.time(hour, minute), tzinfo=OSLO)
+
     ws = Workshop.objects.create(
         title="Kulturskole 3.0 – Kulturskolen som utviklingsaktør i fremtidens kommune",
-        slug="kulturskole-3-0",
+        slug=slug,
         summary="Verksted for kommuner som vurderer å delta i pilotprosjektet.",
         organisers="KS og Norsk kulturskoleråd",
         venue="Zoom",
@@ -96,32 +100,32 @@ def workshop(municipality_data) -> Workshop:
         expectations="Minst to representanter; les materialet og arbeid med refleksjonsspørsmålene.",
         input_question="Hva vil gjøre pilotprosjektet verdifullt for kommunen deres?",
         reflection_questions="1. Hva er kulturskolens rolle i kommunen i dag?",
-        registration_deadline=oslo(2021, 3, 1, 23, 59, 59),
+        registration_deadline=deadline,
         is_published=True,
     )
-    Session.objects.create(
-        workshop=ws,
-        label="Formiddag",
-        kind=Session.Kind.MAIN,
-        starts_at=oslo(2021, 3, 10, 9, 0),
-        ends_at=oslo(2021, 3, 10, 11, 30),
-        capacity=300,
-        is_open=True,
-        meeting_url="https://zoom.example/j/111",
-        meeting_passcode="kultur1",
-    )
-    Session.objects.create(
-        workshop=ws,
-        label="Ettermiddag",
-        kind=Session.Kind.OVERFLOW,
-        starts_at=oslo(2021, 3, 10, 12, 30),
-        ends_at=oslo(2021, 3, 10, 15, 0),
-        capacity=300,
-        is_open=False,
-        meeting_url="https://zoom.example/j/222",
-        meeting_passcode="kultur2",
-    )
+    sessions = [
+        ("Formiddag", Session.Kind.MAIN, at(9, 0), at(11, 30), True, "111", "kultur1"),
+        ("Ettermiddag", Session.Kind.OVERFLOW, at(12, 30), at(15, 0), False, "222", "kultur2"),
+    ]
+    for label, kind, starts_at, ends_at, is_open, meeting, passcode in sessions:
+        Session.objects.create(
+            workshop=ws,
+            label=label,
+            kind=kind,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            capacity=300,
+            is_open=is_open,
+            meeting_url=f"https://zoom.example/j/{meeting}",
+            meeting_passcode=passcode,
+        )
     return ws
+
+
+@pytest.fixture
+def workshop(municipality_data) -> Workshop:
+    """The 2021 event: 10 March 2021, registration deadline 1 March 2021 23:59:59 Oslo time."""
+    return create_workshop(day=EVENT_DAY, deadline=oslo(2021, 3, 1, 23, 59, 59))
 
 
 @pytest.fixture

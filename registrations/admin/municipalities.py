@@ -5,21 +5,13 @@ Refresh them from the CSV with ``manage.py load_municipalities``.
 
 from django.contrib import admin
 
+from registrations.admin.readonly import ReadOnlyModelAdmin
 from registrations.models import Municipality
 
 
 @admin.register(Municipality)
-class MunicipalityAdmin(admin.ModelAdmin):
+class MunicipalityAdmin(ReadOnlyModelAdmin):
     list_display = ("number", "name", "county", "valid_from", "valid_to")
     list_filter = ("county",)
     search_fields = ("name", "number", "county")
     ordering = ("county_number", "name", "valid_from")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -27,6 +27,7 @@ from registrations.admin.forms import (
     municipality_label,
     with_problems,
 )
+from registrations.admin.readonly import ReadOnlyModelAdmin
 from registrations.errors import RegistrationError
 from registrations.models import Participant, Registration
 from registrations.services import ContactData
@@ -277,7 +278,7 @@ class RegistrationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Participant)
-class ParticipantAdmin(admin.ModelAdmin):
+class ParticipantAdmin(ReadOnlyModelAdmin):
     """A read-only list of everyone registered; they are changed on their registration's page."""
 
     list_display = ("name", "email", "role", "municipality", "registration_status", "session")
@@ -298,12 +299,3 @@ class ParticipantAdmin(admin.ModelAdmin):
     @admin.display(description=_("session"), ordering="registration__session__starts_at")
     def session(self, participant: Participant):
         return participant.registration.session or "–"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

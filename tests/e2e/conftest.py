@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
-from workshops.models import Session, Workshop
+from tests.conftest import create_workshop
+from workshops.models import Workshop
 
 # Playwright's sync API runs an event loop in this thread; Django refuses ORM calls from a thread with a
 # running loop unless told it is safe (it is: the calls are ordinary blocking calls).
@@ -69,29 +70,4 @@ def open_workshop(transactional_db, municipality_data) -> Workshop:
     Time travel is avoided here on purpose: the live server runs in another thread.
     """
     now = timezone.localtime()
-    day = (now + datetime.timedelta(days=30)).date()
-
-    def at(hour: int, minute: int) -> datetime.datetime:
-        return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour, minute)))
-
-    workshop = Workshop.objects.create(
-        title="Kulturskole 3.0 – verksted for kommuner",
-        slug="kulturskole-3-0",
-        summary="Verksted for kommuner som vurderer å delta i pilotprosjektet.",
-        target_group="Kulturskoleleder og én eller flere andre ledere i kommunen.",
-        expectations="Minst to representanter; les materialet og arbeid med refleksjonsspørsmålene.",
-        input_question="Hva vil gjøre pilotprosjektet verdifullt for kommunen deres?",
-        registration_deadline=now + datetime.timedelta(days=21),
-        is_published=True,
-    )
-    Session.objects.create(workshop=workshop, label="Formiddag", starts_at=at(9, 0), ends_at=at(11, 30), capacity=300)
-    Session.objects.create(
-        workshop=workshop,
-        label="Ettermiddag",
-        kind=Session.Kind.OVERFLOW,
-        starts_at=at(12, 30),
-        ends_at=at(15, 0),
-        capacity=300,
-        is_open=False,
-    )
-    return workshop
+    return create_workshop(day=(now + datetime.timedelta(days=30)).date(), deadline=now + datetime.timedelta(days=21))
