@@ -142,7 +142,21 @@ def test_the_material_mailing_page_shows_the_text_with_sample_values(admin_clien
     assert "Welcome, Kari Nordmann!" in response.content.decode()
 
 
-def test_delivery_history_inlines_are_importable_for_the_registration_pages():
-    from notifications.admin import DeliveryInline, ParticipantDeliveryInline
+def test_the_registration_and_participant_pages_show_their_delivery_history(
+    admin_client, workshop, smtp_server, commit
+):
+    smtp_server.refuse["03012@kommune.example"] = "550 5.1.1 no such user"
+    with commit():
+        registration = register(workshop, "0301", language="en")
+    participant = registration.participants.get(email="03011@kommune.example")
 
-    assert (DeliveryInline.fk_name, ParticipantDeliveryInline.fk_name) == ("registration", "participant")
+    registration_page = admin_client.get(reverse("admin:registrations_registration_change", args=[registration.pk]))
+    participant_page = admin_client.get(reverse("admin:registrations_participant_change", args=[participant.pk]))
+
+    history = registration_page.content.decode()
+    assert "03011@kommune.example" in history and "kari@kommune.example" in history
+    assert "550 5.1.1 no such user" in history  # the failed one, with the server's reply
+    own = participant_page.content.decode()
+    [delivery] = Delivery.objects.filter(participant=participant)
+    assert delivery.message_id and delivery.message_id.strip("<>") in own.replace("&lt;", "<").replace("&gt;", ">")
+    assert "550 5.1.1 no such user" not in own  # another participant's delivery
