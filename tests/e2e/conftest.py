@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.utils import timezone
 
 from tests.conftest import create_workshop
@@ -42,10 +43,16 @@ def browser():
         chromium.close()
 
 
+def english_cookie(live_server) -> dict:
+    return {"name": settings.LANGUAGE_COOKIE_NAME, "value": "en", "url": live_server.url}
+
+
 @pytest.fixture
 def page(browser, live_server):
-    """A fresh English-speaking page; fails the test if the page asks any host but ours for anything."""
-    context = browser.new_context(locale="en-GB", extra_http_headers={"Accept-Language": "en-GB,en;q=0.9"})
+    """A fresh page that chose English with the language switch (its cookie); fails the test if the page
+    asks any host but ours for anything."""
+    context = browser.new_context(locale="en-GB")
+    context.add_cookies([english_cookie(live_server)])
     context.set_default_timeout(10_000)
     page = context.new_page()
     foreign: list[str] = []
@@ -58,6 +65,7 @@ def page(browser, live_server):
 @pytest.fixture
 def nojs_page(browser, live_server):
     context = browser.new_context(locale="en-GB", java_script_enabled=False)
+    context.add_cookies([english_cookie(live_server)])
     context.set_default_timeout(10_000)
     yield context.new_page()
     context.close()

@@ -288,3 +288,10 @@ def test_the_server_error_page_renders_without_a_request():
         content = render_to_string("500.html")
     assert '<html lang="en">' in content
     assert "Something went wrong" in content
+
+
+def test_a_browser_set_to_english_still_gets_bokmaal_until_the_visitor_switches(client, workshop):
+    text = page_text(client.get("/", HTTP_ACCEPT_LANGUAGE="en-GB,en;q=0.9"))
+    assert "Verksteder med åpen påmelding" in text
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    assert "Workshops open for registration" in page_text(client.get("/", HTTP_ACCEPT_LANGUAGE="nb"))
