@@ -89,6 +89,12 @@ def register(request, slug: str):
                 forms.add_problems(form, formset, refused)
             else:
                 return redirect("registrations:receipt", token=registration.token)
+        elif formset.is_valid():
+            # Another field needs fixing first; say now, not after the next try, what the delegation lacks.
+            try:
+                services.delegation_validate(workshop=workshop, participants=forms.participants(formset))
+            except RegistrationError as refused:
+                forms.add_problems(form, formset, refused)
     else:
         form = forms.RegistrationForm(workshop=workshop)
         formset = forms.participant_formset(workshop=workshop)

@@ -138,3 +138,23 @@ def test_a_tampered_form_is_refused_without_an_error_page(en_client, workshop):
     assert response.status_code == 200
     assert "There is a problem" in page_text(response)
     assert nothing_saved()
+
+
+def test_a_missing_field_and_an_incomplete_delegation_are_reported_together(en_client, workshop):
+    data = form_data(municipality("0301"), participants(CSL, VOLUNTARY), contact_email="")
+    response = en_client.post(REGISTER_URL, data)
+    assert error_summary(response) == [
+        ("Email: This field is required.", "id_contact_email"),
+        (
+            "The delegation needs at least 2 people who represent the municipality (the culture-school leader, "
+            "other municipal leaders or other municipal services); it has 1. Local actors and residents are "
+            "welcome, but do not count toward the minimum.",
+            "participants",
+        ),
+        (
+            "The delegation must include at least one other leader of the municipality besides the "
+            "culture-school leader.",
+            "participants",
+        ),
+    ]
+    assert nothing_saved()
