@@ -40,7 +40,7 @@ def test_it_renders_the_same_elements_as_djangos_select_with_the_value_selected_
     ours = GroupedSelect(choices=CHOICES).render("municipality", 5444, attrs)
     django = forms.Select(choices=CHOICES).render("municipality", 5444, attrs)
     assert dom(ours) == dom(django)
-    assert 'Sør-Varanger &lt;&quot;&amp;&quot;&gt;' in ours
+    assert "Sør-Varanger &lt;&quot;&amp;&quot;&gt;" in ours
     assert '<option value="5444" selected>' in ours
 
 
