@@ -1,16 +1,22 @@
 """Fan-out of one mailing: our batch path against a plain smtplib loop, both to a loopback SMTP server.
 
 1. The batch path: a message from the organisers to N participants, deliveries created as in production
-   and sent with ``notifications.sending.deliveries_send`` in batches of EMAIL_BATCH_SIZE: claim
-   (conditional UPDATE), render text + HTML per recipient, one SMTP connection per batch, one row update
-   per delivery.
-2. A plain smtplib loop: the same pre-rendered message to N addresses, a new connection for each (what a
+   (beforehand, timed apart: that is the write path) and sent with ``notifications.sending.deliveries_send``
+   in batches of EMAIL_BATCH_SIZE: claim (conditional UPDATE), render subject, text and HTML per
+   recipient, one SMTP connection per batch, outcomes written in groups (sending.FLUSH_EVERY).
+2. Django's mail classes alone: a pre-rendered EmailMultiAlternatives per recipient through Django's SMTP
+   backend over one connection, no database, no templates: the ceiling of any path that builds each
+   message with Django.
+3. A plain smtplib loop: the same pre-rendered message to N addresses, a new connection for each (what a
    naive ``send_mail()`` per recipient does), and
-3. the same loop over one connection: the SMTP floor, with no database and no rendering.
+4. the same loop over one connection: the SMTP floor, with no database and no rendering.
 
-Prints messages, SMTP connections, seconds and messages per second for each.
+Prints messages, SMTP connections, database queries, seconds, messages per second, and each path's share
+of the SMTP floor. The SMTP server runs in this process, so every path pays its CPU time too: the figures
+are for comparing paths within one run. --rounds 5 runs every path five times, interleaved, and shows
+medians (docs/notifications.md, "Performance").
 
-    .venv/bin/python bench/mail_fanout.py [-n 2000] [--batch-size 100]
+    .venv/bin/python bench/mail_fanout.py [-n 2000] [--batch-size 100] [--rounds 1]
 
 Uses a throwaway SQLite database in a temporary folder unless DATABASE_URL is set (then it must be a
 database you can migrate and fill, e.g. postgres://postgres@127.0.0.1:5432/notify_bench).
@@ -21,14 +27,18 @@ import datetime
 import email.policy
 import os
 import smtplib
+import statistics
 import sys
 import tempfile
 import threading
 import time
+from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+FLOOR = "plain smtplib, one connection (SMTP floor)"
 
 
 class Counter:
@@ -128,7 +138,8 @@ def seed(n: int):
     return workshop
 
 
-def batch_path(workshop, batch_size: int) -> int:
+def release(workshop) -> list[int]:
+    """A message from the organisers to every participant: its deliveries, as "Send now" creates them."""
     from notifications import scheduling, sending, services
 
     mailing = services.mailing_create_custom(
@@ -136,11 +147,26 @@ def batch_path(workshop, batch_size: int) -> int:
     )
     mailing.scheduled_for = sending.timezone.now()
     mailing.save()
-    ids = scheduling.mailing_release(mailing=mailing)
+    return scheduling.mailing_release(mailing=mailing)
+
+
+def batch_path(ids: list[int], batch_size: int) -> None:
+    from notifications import sending
+
     for start in range(0, len(ids), batch_size):
         result = sending.deliveries_send(ids=ids[start : start + batch_size])
         assert len(result.sent) == len(ids[start : start + batch_size]), result.summary()
-    return len(ids)
+
+
+class Queries:
+    """Counts the SQL statements run while it is active (django.db.connection.execute_wrapper)."""
+
+    def __init__(self):
+        self.count = 0
+
+    def __call__(self, execute, sql, params, many, context):
+        self.count += 1
+        return execute(sql, params, many, context)
 
 
 def plain_loop(port: int, n: int, *, reuse: bool) -> None:
@@ -163,19 +189,52 @@ def plain_loop(port: int, n: int, *, reuse: bool) -> None:
         smtp.quit()
 
 
-def measure(label: str, counter: Counter, fn) -> tuple:
+def django_loop(n: int) -> None:
+    """The plain loop's message built with Django's mail classes and sent through its SMTP backend."""
+    from django.conf import settings
+    from django.core.mail import EmailMultiAlternatives, get_connection
+
+    with get_connection() as connection:
+        for i in range(n):
+            message = EmailMultiAlternatives(
+                subject="Nytt fra arrangørene",
+                body="Hei, dette er en melding fra arrangørene.\n" * 40,
+                from_email=settings.DEFAULT_FROM_EMAIL,
+                to=[f"p{i}@kommune.example"],
+                reply_to=settings.EMAIL_REPLY_TO,
+                headers={"Auto-Submitted": "auto-generated"},
+            )
+            message.attach_alternative("<p>Hei, dette er en melding fra arrangørene.</p>\n" * 40, "text/html")
+            connection.send_messages([message])
+
+
+@contextmanager
+def counting_queries():
+    from django.db import connection
+
+    queries = Queries()
+    with connection.execute_wrapper(queries):
+        yield queries
+
+
+def run_once(counter: Counter, prepare) -> tuple[int, int, int, float]:
+    """(messages, connections, queries, seconds) of one run; prepare() does the untimed set-up and returns
+    the function to time."""
+    run = prepare()
     counter.reset()
-    started = time.perf_counter()
-    fn()
-    seconds = time.perf_counter() - started
+    with counting_queries() as queries:
+        started = time.perf_counter()
+        run()
+        seconds = time.perf_counter() - started
     time.sleep(0.2)  # let the server count the last message
-    return label, counter.messages, counter.handshakes, seconds
+    return counter.messages, counter.handshakes, queries.count, seconds
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("-n", type=int, default=2000, help="recipients (default 2000)")
     parser.add_argument("--batch-size", type=int, default=None, help="deliveries per connection (EMAIL_BATCH_SIZE)")
+    parser.add_argument("--rounds", type=int, default=1, help="rounds of all paths; medians are shown (default 1)")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -188,32 +247,48 @@ def main() -> None:
         settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
         settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
         batch_size = args.batch_size or settings.EMAIL_BATCH_SIZE
+        creating = []  # seconds to create each round's deliveries: the write path, timed apart
+
+        def new_mailing():
+            started = time.perf_counter()
+            ids = release(workshop)
+            creating.append(time.perf_counter() - started)
+            return lambda: batch_path(ids, batch_size)
+
+        def same_every_round(fn, *fn_args, **fn_kwargs):
+            return lambda: partial(fn, *fn_args, **fn_kwargs)
+
+        paths = {
+            f"batch path: deliveries_send, {batch_size}/connection": new_mailing,
+            "Django mail classes, pre-rendered, one connection": same_every_round(django_loop, args.n),
+            "plain smtplib, a connection per message": same_every_round(
+                plain_loop, controller.port, args.n, reuse=False
+            ),
+            FLOOR: same_every_round(plain_loop, controller.port, args.n, reuse=True),
+        }
+        # Round after round of every path, so that a busy moment of the machine hits all of them alike.
+        runs = {label: [] for label in paths}
         try:
             workshop = seed(args.n)
-            rows = [
-                measure(
-                    f"batch path (deliveries_send, {batch_size}/connection)",
-                    counter,
-                    lambda: batch_path(workshop, batch_size),
-                ),
-                measure(
-                    "plain smtplib, a connection per message",
-                    counter,
-                    lambda: plain_loop(controller.port, args.n, reuse=False),
-                ),
-                measure(
-                    "plain smtplib, one connection (SMTP floor)",
-                    counter,
-                    lambda: plain_loop(controller.port, args.n, reuse=True),
-                ),
-            ]
+            for _ in range(args.rounds):
+                for label, prepare in paths.items():
+                    runs[label].append(run_once(counter, prepare))
         finally:
             controller.stop()
 
-    print(f"\nFan-out of {args.n} messages to a loopback aiosmtpd server ({settings.DATABASES['default']['ENGINE']})")
-    print(f"{'path':<52} {'messages':>8} {'connections':>11} {'seconds':>8} {'msg/s':>8}")
-    for label, messages, connections, seconds in rows:
-        print(f"{label:<52} {messages:>8} {connections:>11} {seconds:>8.2f} {messages / seconds:>8.0f}")
+    floor = runs[FLOOR]
+    engine = settings.DATABASES["default"]["ENGINE"].rpartition(".")[2]
+    print(f"\nFan-out of {args.n} messages to a loopback aiosmtpd server ({engine}, median of {args.rounds})")
+    print(f"{'path':<52} {'messages':>8} {'conn.':>6} {'queries':>7} {'seconds':>8} {'msg/s':>6} {'floor':>6}")
+    for label, results in runs.items():
+        messages, connections, queries, seconds = sorted(results, key=lambda r: r[-1])[len(results) // 2]
+        # The share of the floor is taken round by round (same moment, same load), then the median.
+        share = statistics.median((r[0] / r[-1]) / (f[0] / f[-1]) for r, f in zip(results, floor, strict=True))
+        print(
+            f"{label:<52} {messages:>8} {connections:>6} {queries:>7} {seconds:>8.2f} "
+            f"{messages / seconds:>6.0f} {share:>6.0%}"
+        )
+    print(f"Creating the deliveries beforehand (scheduling.mailing_release) took {statistics.median(creating):.2f} s.")
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ calendars get forwarded and synced to places email does not go.
 """
 
 import datetime
+import functools
 import hashlib
 from email.mime.text import MIMEText
 from email.utils import parseaddr
@@ -54,10 +55,21 @@ def session_calendar(*, session, email: str, name: str, method: str = "REQUEST")
     attendee.params["cn"] = icalendar.vText(name or email)
     attendee.params["role"] = icalendar.vText("REQ-PARTICIPANT")
     event.add("attendee", attendee)
+    cal.add_component(_oslo_timezone(session.starts_at.astimezone(OSLO).date()))
     cal.add_component(event)
-    start = session.starts_at.astimezone(OSLO).date()
-    cal.add_missing_timezones(first_date=start.replace(month=1, day=1), last_date=start.replace(year=start.year + 1))
     return cal.to_ical()
+
+
+@functools.lru_cache(maxsize=32)
+def _oslo_timezone(start: datetime.date) -> icalendar.Timezone:
+    """The VTIMEZONE for an event on `start`, from 1 January that year until a year later.
+
+    Working out the transitions is most of the cost of an invitation and the same for every recipient of
+    a session, so it is done once per date. The component is only read (serialised), never changed.
+    """
+    return icalendar.Timezone.from_tzid(
+        "Europe/Oslo", first_date=start.replace(month=1, day=1), last_date=start.replace(year=start.year + 1)
+    )
 
 
 def calendar_part(content: bytes, *, method: str, filename: str) -> MIMEText:

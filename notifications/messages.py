@@ -6,6 +6,7 @@ import datetime
 import logging
 import mimetypes
 from dataclasses import dataclass, field
+from email.mime.base import MIMEBase
 
 from django.conf import settings
 from django.utils import translation
@@ -34,51 +35,70 @@ class Plan:
 
 @dataclass
 class Batch:
-    """Things shared by the deliveries of one batch: material files read once, the material release."""
+    """Things shared by the deliveries of one batch, computed once: the workshop's material files, a
+    delegation's names, a session's time in each language. A fan-out batch is a hundred deliveries of one
+    mailing, so these would otherwise be recomputed (and re-queried) for every message."""
 
     now: datetime.datetime
-    files: dict[int, list[tuple[MaterialFile, bytes | None]]] = field(default_factory=dict)
-    material_out: dict[int, bool] = field(default_factory=dict)
-    delegations: dict[int, list[tuple[str, str]]] = field(default_factory=dict)
-    positions: dict[int, int | None] = field(default_factory=dict)
+    memo: dict = field(default_factory=dict)
 
-    def material_files(self, workshop_id: int) -> list[tuple[MaterialFile, bytes | None]]:
-        """The workshop's files, with their content when they fit the attachment budget (else None: a link)."""
-        if workshop_id not in self.files:
-            budget = settings.EMAIL_MAX_ATTACHMENT_BYTES
-            rows = []
-            for item in MaterialFile.objects.filter(workshop_id=workshop_id):
-                size = item.file.size
-                content = None
-                if size <= budget:
-                    with item.file.open("rb") as fh:
-                        content = fh.read()
-                    budget -= size
-                rows.append((item, content))
-            self.files[workshop_id] = rows
-        return self.files[workshop_id]
+    def once(self, key: tuple, compute):
+        if key not in self.memo:
+            self.memo[key] = compute()
+        return self.memo[key]
+
+    def material_files(self, workshop_id: int) -> list[tuple[MaterialFile, MIMEBase | None]]:
+        """The workshop's files, each as an attachment when it fits the attachment budget (else None: a link).
+
+        Encoded once: a shared MIME part goes into every message as it is, where an attachment given as
+        bytes would be base64-encoded again for each recipient (megabytes of work per message)."""
+        return self.once(("files", workshop_id), lambda: _read_material_files(workshop_id))
 
     def delegation(self, registration: Registration) -> list[tuple[str, str]]:
-        """Names and roles of a delegation, read once per batch (many deliveries share a delegation)."""
-        if registration.pk not in self.delegations:
-            self.delegations[registration.pk] = [
-                # The lazy label, not get_role_display(): the cache serves recipients of several languages.
-                (p.name, Role(p.role).label)
-                for p in registration.participants.all()
-            ]
-        return self.delegations[registration.pk]
+        """Names and roles of a delegation (many deliveries share one)."""
+        # The lazy label, not get_role_display(): the cache serves recipients of several languages.
+        return self.once(
+            ("delegation", registration.pk),
+            lambda: [(p.name, Role(p.role).label) for p in registration.participants.all()],
+        )
 
     def waitlist_position(self, registration: Registration) -> int | None:
         if registration.status != Registration.Status.WAITLISTED:
             return None
-        if registration.pk not in self.positions:
-            self.positions[registration.pk] = waitlist_position(registration=registration)
-        return self.positions[registration.pk]
+        return self.once(("position", registration.pk), lambda: waitlist_position(registration=registration))
 
     def material_released(self, workshop_id: int) -> bool:
-        if workshop_id not in self.material_out:
-            self.material_out[workshop_id] = selectors.material_released(workshop_id=workshop_id, now=self.now)
-        return self.material_out[workshop_id]
+        return self.once(
+            ("released", workshop_id), lambda: selectors.material_released(workshop_id=workshop_id, now=self.now)
+        )
+
+    def material_at(self, workshop) -> datetime.datetime | None:
+        return self.once(("material_at", workshop.pk), lambda: scheduling.material_time(workshop=workshop))
+
+    def session_time(self, session, language: str) -> str:
+        """«onsdag 10. mars 2021 kl. 09.00–11.30», or «waiting list» without a session, in `language`."""
+
+        def compute():
+            with translation.override(language):
+                return format_span(session.starts_at, session.ends_at) if session else _("waiting list")
+
+        return self.once(("session_time", session.pk if session else None, language), compute)
+
+
+def _read_material_files(workshop_id: int) -> list[tuple[MaterialFile, MIMEBase | None]]:
+    budget = settings.EMAIL_MAX_ATTACHMENT_BYTES
+    rows = []
+    for item in MaterialFile.objects.filter(workshop_id=workshop_id):
+        size = item.file.size
+        part = None
+        if size <= budget:
+            with item.file.open("rb") as fh:
+                content = fh.read()
+            mimetype = mimetypes.guess_type(item.filename)[0] or "application/octet-stream"
+            part = emails.attachment_part(item.filename, content, mimetype)
+            budget -= size
+        rows.append((item, part))
+    return rows
 
 
 def messages_for(deliveries: list[Delivery], *, now: datetime.datetime) -> dict[int, Plan]:
@@ -87,7 +107,8 @@ def messages_for(deliveries: list[Delivery], *, now: datetime.datetime) -> dict[
     for delivery in deliveries:
         if delivery.pk in plans:
             continue
-        plan = Plan(message_id=emails.new_message_id())
+        # The claim gave the row its Message-ID (sending.deliveries_claim).
+        plan = Plan(message_id=delivery.message_id or emails.new_message_id())
         try:
             plan.message = BUILDERS[delivery.mailing.kind](delivery, batch, plan.message_id)
         except Exception as exc:  # a broken template or file must fail this delivery, not the batch
@@ -139,37 +160,35 @@ def _ineligible(deliveries: list[Delivery], now: datetime.datetime) -> dict[Deli
 
 
 def _context(delivery: Delivery, batch: Batch, *, session=None, meeting: bool = False) -> dict:
+    """What every kind shows. The delegation and the waiting-list place are added by the kinds that show
+    them (confirmation, session change): reading them for a fan-out to hundreds would be wasted work."""
     mailing = delivery.mailing
     registration = delivery.registration
-    workshop = mailing.workshop
     is_contact = registration.contact_email.strip().lower() == delivery.email.strip().lower()
+    values = _placeholder_values(delivery, batch, session, meeting)
     return {
-        "workshop": workshop,
+        "workshop": mailing.workshop,
         "registration": registration,
         "municipality": registration.municipality.name,
         "recipient_name": delivery.name,
         "session": session,
         "is_waitlisted": registration.status == Registration.Status.WAITLISTED,
-        "waitlist_position": batch.waitlist_position(registration),
         "is_contact": is_contact,
         "manage_url": links.registration_manage_url(registration) if is_contact else "",
-        "delegation": batch.delegation(registration),
-        "meeting_url": session.meeting_url if (meeting and session) else "",
-        "meeting_passcode": session.meeting_passcode if (meeting and session) else "",
-        "message": placeholders_render(mailing.body, _placeholder_values(delivery, session, meeting)),
+        "meeting_url": values["meeting_url"],
+        "meeting_passcode": values["meeting_passcode"],
+        "message": placeholders_render(mailing.body, values),
         "site_url": settings.SITE_URL,
     }
 
 
-def _placeholder_values(delivery: Delivery, session, meeting: bool) -> dict[str, str]:
+def _placeholder_values(delivery: Delivery, batch: Batch, session, meeting: bool) -> dict[str, str]:
     """The values of the declared placeholders (notifications/placeholders.py) for one recipient."""
-    with translation.override(delivery.language):
-        session_time = format_span(session.starts_at, session.ends_at) if session else _("waiting list")
     return {
         "participant_name": delivery.name,
         "municipality": delivery.registration.municipality.name,
         "workshop": delivery.mailing.workshop.title,
-        "session_time": session_time,
+        "session_time": batch.session_time(session, delivery.language),
         "meeting_url": session.meeting_url if (meeting and session) else "",
         "meeting_passcode": session.meeting_passcode if (meeting and session) else "",
     }
@@ -204,8 +223,10 @@ def _send(name: str, delivery: Delivery, context: dict, message_id: str, attachm
 def confirmation(delivery: Delivery, batch: Batch, message_id: str):
     session = _confirmed_session(delivery)
     context = _context(delivery, batch, session=session)
-    material_at = scheduling.material_time(workshop=delivery.mailing.workshop)
+    material_at = batch.material_at(delivery.mailing.workshop)
     context["material_at"] = material_at if material_at and material_at > batch.now else None
+    context["delegation"] = batch.delegation(delivery.registration)
+    context["waitlist_position"] = batch.waitlist_position(delivery.registration)
     return _send("confirmation", delivery, context, message_id, _invitation(delivery, session))
 
 
@@ -214,6 +235,7 @@ def session_change(delivery: Delivery, batch: Batch, message_id: str):
     session, previous = mailing.session, mailing.previous_session
     context = _context(delivery, batch, session=session, meeting=batch.material_released(mailing.workshop_id))
     context["previous_session"] = previous
+    context["delegation"] = batch.delegation(delivery.registration)
     attachments = _invitation(delivery, session)
     if previous is not None and previous != session:
         attachments += _invitation(delivery, previous, "CANCEL", "cancelled.ics")
@@ -231,10 +253,9 @@ def material(delivery: Delivery, batch: Batch, message_id: str):
     session = _confirmed_session(delivery)
     context = _context(delivery, batch, session=session, meeting=True)
     attachments, attached, linked = [], [], []
-    for item, content in batch.material_files(delivery.mailing.workshop_id):
-        if content is not None and delivery.participant is not None:
-            mimetype = mimetypes.guess_type(item.filename)[0] or "application/octet-stream"
-            attachments.append((item.filename, content, mimetype))
+    for item, part in batch.material_files(delivery.mailing.workshop_id):
+        if part is not None and delivery.participant is not None:
+            attachments.append(part)
             attached.append(item)
         elif delivery.participant is not None:
             linked.append((item, links.material_file_url(material_file=item, participant=delivery.participant)))
@@ -254,7 +275,8 @@ def reminder(delivery: Delivery, batch: Batch, message_id: str):
 def custom(delivery: Delivery, batch: Batch, message_id: str):
     session = _confirmed_session(delivery)
     context = _context(delivery, batch, session=session, meeting=True)
-    context["subject"] = placeholders_render(delivery.mailing.subject, _placeholder_values(delivery, session, True))
+    values = _placeholder_values(delivery, batch, session, True)
+    context["subject"] = placeholders_render(delivery.mailing.subject, values)
     return _send("custom", delivery, context, message_id)
 
 

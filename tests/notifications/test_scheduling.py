@@ -79,6 +79,9 @@ def test_the_material_has_files_questions_and_the_meeting_link(
     assert "1. Hva er kulturskolens rolle i kommunen i dag?" in body
     assert "Meeting link: https://zoom.example/j/111" in body
     assert "Passcode: kultur1" in body
+    # The file is encoded once per batch and the same part goes to every participant.
+    [other] = [m for m in smtp_server.to("03012@kommune.example") if subject(m).startswith(MATERIAL)]
+    assert [(a.get_filename(), a.get_content()) for a in other.iter_attachments()] == [("programme.pdf", b"%PDF small")]
 
 
 def test_a_waiting_delegation_gets_the_material_but_not_the_meeting_link(

@@ -4,6 +4,7 @@ import datetime
 import socket
 
 import pytest
+from django.core.mail.backends import smtp as smtp_backend
 from django.test import override_settings
 
 from notifications import sending, services, tasks
@@ -230,4 +231,93 @@ def test_without_email_url_the_emails_are_written_to_files(workshop, commit, set
 
     written = "".join(path.read_text() for path in tmp_path.iterdir())
     assert written.count("Auto-Submitted: auto-generated") == 3
+    assert set(Delivery.objects.values_list("status", flat=True)) == {"sent"}
+
+
+# --- Outcomes written in groups (sending.Ledger) ---------------------------------------------------
+
+
+def _five_pending_deliveries(workshop) -> list[Delivery]:
+    """The contact person and four participants, registered without commit(): written, not yet sent."""
+    register(workshop, "0301", people=delegation(4), language="en")
+    return list(Delivery.objects.order_by("pk"))
+
+
+def test_a_permanent_failure_mid_batch_fails_that_message_only(workshop, smtp_server):
+    deliveries = _five_pending_deliveries(workshop)
+    third = deliveries[2]
+    smtp_server.refuse[third.email] = "550 5.1.1 No such user"
+
+    result = sending.deliveries_send(ids=[d.pk for d in deliveries])
+
+    assert result.summary() == {"sent": 4, "failed": 1, "skipped": 0, "retry": 0}
+    others = [d for d in deliveries if d.pk != third.pk]
+    assert sorted(m["To"] for m in smtp_server.messages) == sorted(d.email for d in others)
+    third.refresh_from_db()
+    assert (third.status, third.attempts, third.last_error) == ("failed", 1, "550 5.1.1 No such user")
+    assert (third.sent_at, third.message_id) == (None, "")
+    header_ids = {m["To"]: m["Message-ID"] for m in smtp_server.messages}
+    for delivery in others:
+        delivery.refresh_from_db()
+        assert (delivery.status, delivery.attempts, delivery.last_error) == ("sent", 1, "")
+        assert delivery.message_id == header_ids[delivery.email]
+        assert delivery.sent_at is not None
+
+
+class StatusRecordingBackend(smtp_backend.EmailBackend):
+    """The SMTP backend, noting before each message how many deliveries the database shows as sent."""
+
+    sent_before_each: list[int] = []
+
+    def send_messages(self, email_messages):
+        self.sent_before_each.append(Delivery.objects.filter(status=Delivery.Status.SENT).count())
+        return super().send_messages(email_messages)
+
+
+def test_sent_rows_are_marked_in_groups_while_the_batch_goes_on(workshop, smtp_server, settings, monkeypatch):
+    deliveries = _five_pending_deliveries(workshop)
+    settings.EMAIL_BACKEND = f"{__name__}.StatusRecordingBackend"
+    monkeypatch.setattr(StatusRecordingBackend, "sent_before_each", [])
+    monkeypatch.setattr(sending, "FLUSH_EVERY", 2)
+
+    sending.deliveries_send(ids=[d.pk for d in deliveries])
+
+    # At most FLUSH_EVERY accepted messages are ever unrecorded: what a worker dying then sends twice.
+    assert StatusRecordingBackend.sent_before_each == [0, 0, 2, 2, 4]
+    assert set(Delivery.objects.values_list("status", "attempts")) == {("sent", 1)}
+    assert len(smtp_server.messages) == 5
+
+
+class StoppingBackend(smtp_backend.EmailBackend):
+    """The SMTP backend of a worker told to stop (warm shutdown) when its third message is due."""
+
+    sent = 0
+
+    def send_messages(self, email_messages):
+        if StoppingBackend.sent == 2:
+            raise SystemExit("worker shutting down")
+        StoppingBackend.sent += len(email_messages)
+        return super().send_messages(email_messages)
+
+
+def test_a_worker_stopped_mid_batch_records_what_went_out_and_the_sweep_sends_the_rest(
+    workshop, smtp_server, settings, commit, time_machine, monkeypatch
+):
+    deliveries = _five_pending_deliveries(workshop)
+    settings.EMAIL_BACKEND = f"{__name__}.StoppingBackend"
+    monkeypatch.setattr(StoppingBackend, "sent", 0)
+
+    with pytest.raises(SystemExit):
+        sending.deliveries_send(ids=[d.pk for d in deliveries])
+
+    # The two messages that went out are recorded on the way out; the rest wait in "sending".
+    statuses = list(Delivery.objects.order_by("pk").values_list("status", flat=True))
+    assert statuses == ["sent", "sent", "sending", "sending", "sending"]
+    assert len(smtp_server.messages) == 2
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    time_machine.shift(sending.STUCK_AFTER + datetime.timedelta(minutes=1))
+    with commit():
+        tasks.sweep_deliveries.delay()
+    assert sorted(m["To"] for m in smtp_server.messages) == sorted(d.email for d in deliveries)
     assert set(Delivery.objects.values_list("status", flat=True)) == {"sent"}
