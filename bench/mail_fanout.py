@@ -90,12 +90,12 @@ def setup_django(tmp: Path):
 
 def seed(n: int):
     """A workshop with enough delegations of six for n participants (rows written directly: setup only)."""
-    from zoneinfo import ZoneInfo
+    from django.utils import timezone
 
     from registrations.models import Municipality, Participant, Registration, Role
     from workshops.models import Session, Workshop
 
-    oslo = ZoneInfo("Europe/Oslo")
+    oslo = timezone.get_default_timezone()
     day = datetime.date.today() + datetime.timedelta(days=14)  # ahead: mailings for past sessions are skipped
     workshop = Workshop.objects.create(
         title="Kulturskole 3.0",

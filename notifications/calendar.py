@@ -12,13 +12,11 @@ import hashlib
 from email.mime.text import MIMEText
 from email.utils import parseaddr
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
 import icalendar
 from django.conf import settings
 from django.utils import timezone
 
-OSLO = ZoneInfo("Europe/Oslo")
 # SEQUENCE must grow with every update of the same UID; seconds since this moment do.
 _SEQUENCE_EPOCH = datetime.datetime(2020, 1, 1, tzinfo=datetime.UTC)
 
@@ -41,8 +39,8 @@ def session_calendar(*, session, email: str, name: str, method: str = "REQUEST")
     event.add("uid", invitation_uid(session_id=session.pk, email=email))
     event.add("sequence", int((now - _SEQUENCE_EPOCH).total_seconds()))
     event.add("dtstamp", now.astimezone(datetime.UTC))
-    event.add("dtstart", session.starts_at.astimezone(OSLO))
-    event.add("dtend", session.ends_at.astimezone(OSLO))
+    event.add("dtstart", timezone.localtime(session.starts_at))
+    event.add("dtend", timezone.localtime(session.ends_at))
     event.add("summary", f"{workshop.title} ({session.label})")
     event.add("location", workshop.venue)
     event.add("description", workshop.summary or workshop.title)
@@ -55,20 +53,20 @@ def session_calendar(*, session, email: str, name: str, method: str = "REQUEST")
     attendee.params["cn"] = icalendar.vText(name or email)
     attendee.params["role"] = icalendar.vText("REQ-PARTICIPANT")
     event.add("attendee", attendee)
-    cal.add_component(_oslo_timezone(session.starts_at.astimezone(OSLO).date()))
+    cal.add_component(_site_timezone(timezone.localtime(session.starts_at).date()))
     cal.add_component(event)
     return cal.to_ical()
 
 
 @functools.lru_cache(maxsize=32)
-def _oslo_timezone(start: datetime.date) -> icalendar.Timezone:
+def _site_timezone(start: datetime.date) -> icalendar.Timezone:
     """The VTIMEZONE for an event on `start`, from 1 January that year until a year later.
 
     Working out the transitions is most of the cost of an invitation and the same for every recipient of
     a session, so it is done once per date. The component is only read (serialised), never changed.
     """
     return icalendar.Timezone.from_tzid(
-        "Europe/Oslo", first_date=start.replace(month=1, day=1), last_date=start.replace(year=start.year + 1)
+        settings.TIME_ZONE, first_date=start.replace(month=1, day=1), last_date=start.replace(year=start.year + 1)
     )
 
 

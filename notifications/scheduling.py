@@ -1,17 +1,14 @@
-"""When the workshop mailings go out, and the creation of their deliveries (first send and catch-up).
+"""The workshop mailings' rows and the creation of their deliveries (first send and catch-up).
 
-Times are computed in Europe/Oslo from the workshop's settings: the material at ``material_send_time`` on
-the first session's local date minus ``material_days_before``; a reminder per session and per offset in
-``reminder_days_before`` at ``reminder_send_time``. Beat calls ``mailings_release_due`` every tick: it
-(re)computes the schedule of upcoming workshops, and for each mailing whose time has come creates the
-deliveries its audience lacks. The same run is the catch-up of anyone who became eligible after the
+When they go out is computed in workshops/schedule.py (the one place for those dates). Beat calls
+``mailings_release_due`` every tick: it (re)computes the schedule of upcoming workshops, and for each
+mailing whose time has come creates the deliveries its audience lacks. The same run is the catch-up of anyone who became eligible after the
 first send; the registration hooks call ``deliveries_catch_up`` to do it at once for one delegation.
 """
 
 import datetime
 import logging
 from collections.abc import Iterable, Sequence
-from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.db.models.functions import Lower
@@ -21,37 +18,9 @@ from notifications import selectors
 from notifications.models import Delivery, Mailing
 from notifications.selectors import Recipient
 from workshops.models import Session, Workshop
+from workshops.schedule import material_time, reminder_days, reminder_time
 
 logger = logging.getLogger(__name__)
-OSLO = ZoneInfo("Europe/Oslo")
-
-
-def parse_days(value: str) -> list[int]:
-    """«7, 1» → [7, 1]. Invalid parts are ignored here; the workshop form is where they are refused."""
-    days = []
-    for part in (value or "").split(","):
-        part = part.strip()
-        if part.isdigit() and int(part) not in days:
-            days.append(int(part))
-    return days
-
-
-def local_time(day: datetime.date, days_before: int, at: datetime.time) -> datetime.datetime:
-    """`at` o'clock in Oslo, `days_before` calendar days before `day` (daylight saving handled by zoneinfo)."""
-    return datetime.datetime.combine(day - datetime.timedelta(days=days_before), at, tzinfo=OSLO)
-
-
-def material_time(*, workshop: Workshop) -> datetime.datetime | None:
-    first = workshop.first_session
-    if first is None:
-        return None
-    day = first.starts_at.astimezone(OSLO).date()
-    return local_time(day, workshop.material_days_before, workshop.material_send_time)
-
-
-def reminder_time(*, session: Session, days_before: int) -> datetime.datetime:
-    day = session.starts_at.astimezone(OSLO).date()
-    return local_time(day, days_before, session.workshop.reminder_send_time)
 
 
 def mailings_schedule(*, workshop: Workshop) -> list[Mailing]:
@@ -65,11 +34,11 @@ def mailings_schedule(*, workshop: Workshop) -> list[Mailing]:
     when = material_time(workshop=workshop)
     if when is not None:
         scheduled.append(_upsert(workshop=workshop, kind=Mailing.Kind.MATERIAL, when=when))
-    offsets = parse_days(workshop.reminder_days_before)
+    offsets = reminder_days(workshop)
     for session in sessions:
         session.workshop = workshop
         for days in offsets:
-            when = reminder_time(session=session, days_before=days)
+            when = reminder_time(session=session, days_before=days, workshop=workshop)
             scheduled.append(
                 _upsert(workshop=workshop, kind=Mailing.Kind.REMINDER, when=when, session=session, days=days)
             )

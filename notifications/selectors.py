@@ -140,16 +140,3 @@ def mailing_counts(*, mailing: Mailing) -> dict[str, int]:
 def material_released(*, workshop_id: int, now: datetime.datetime) -> bool:
     """Whether the material mailing has gone out: from then on, meeting links are part of the emails."""
     return Mailing.objects.filter(workshop_id=workshop_id, kind=Mailing.Kind.MATERIAL, scheduled_for__lte=now).exists()
-
-
-def last_known_session_id(*, registration: Registration) -> int | None:
-    """The session a (now cancelled) delegation had, from its confirmation and session-change mailings."""
-    mailing = (
-        Mailing.objects.filter(
-            registration=registration,
-            kind__in=[Mailing.Kind.CONFIRMATION, Mailing.Kind.SESSION_CHANGE],
-        )
-        .order_by("-created_at", "-pk")
-        .first()
-    )
-    return mailing.session_id if mailing else None

@@ -58,17 +58,14 @@ def session_changed(*, registration: Registration, previous_session: Session | N
     _deliver(mailing=mailing, registration=registration)
 
 
-def registration_cancelled(*, registration: Registration) -> None:
-    """A delegation was cancelled.
+def registration_cancelled(*, registration: Registration, previous_session: Session | None) -> None:
+    """A delegation was cancelled; ``previous_session`` is the session it had (None when it was waiting).
 
     Side effects: a cancellation Mailing with one Delivery per address, queued on commit. Pending
     deliveries of workshop mailings to the delegation are skipped when their turn comes (never sent).
     """
-    previous = selectors.last_known_session_id(registration=registration)
     mailing = _registration_mailing(
-        registration=registration,
-        kind=Mailing.Kind.CANCELLATION,
-        previous_session=Session.objects.filter(pk=previous).first() if previous else None,
+        registration=registration, kind=Mailing.Kind.CANCELLATION, previous_session=previous_session
     )
     _deliver(mailing=mailing, registration=registration, catch_up=False)
 

@@ -152,7 +152,3 @@ class Participant(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-    @property
-    def represents_municipality(self) -> bool:
-        return self.role in Role.representing_municipality()

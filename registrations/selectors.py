@@ -4,7 +4,7 @@ from itertools import groupby
 
 from django.db.models import Count, Q, QuerySet
 
-from registrations.models import Municipality, Participant, Registration
+from registrations.models import Municipality, Registration
 from workshops.models import Session, Workshop
 
 
@@ -42,6 +42,12 @@ def sessions_annotate_seats(*, queryset: QuerySet[Session]) -> QuerySet[Session]
     )
 
 
+def seats_taken(*, session_ids: list[int]) -> dict[int, int]:
+    """{session id: seats taken} by the definition above (the services check capacity with it)."""
+    rows = sessions_annotate_seats(queryset=Session.objects.filter(pk__in=session_ids)).values_list("pk", "seats_taken")
+    return dict(rows)
+
+
 def sessions_with_seats(*, workshop: Workshop) -> list[Session]:
     """The workshop's sessions, each annotated with ``seats_taken`` (participants of confirmed delegations)."""
     return list(sessions_annotate_seats(queryset=workshop.sessions.all()).order_by("starts_at", "pk"))
@@ -58,7 +64,3 @@ def waitlist_position(*, registration: Registration) -> int | None:
         .count()
         + 1
     )
-
-
-def participant_count(*, registration: Registration) -> int:
-    return Participant.objects.filter(registration=registration).count()

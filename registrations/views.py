@@ -17,6 +17,7 @@ from registrations import forms, services
 from registrations.errors import RegistrationError
 from registrations.models import Participant, Registration
 from registrations.selectors import sessions_with_seats, waitlist_position
+from workshops import audit, schedule
 from workshops.models import Session, Workshop
 
 
@@ -33,7 +34,7 @@ def _published_workshops():
 def _workshop_facts(workshop: Workshop) -> dict:
     """What the list and the registration page say about a workshop's sessions."""
     sessions = sessions_with_seats(workshop=workshop)
-    opens_at = workshop.registration_opens_at
+    window = services.registration_window(workshop=workshop)
     bookable = [s for s in sessions if s.is_open]
     return {
         "workshop": workshop,
@@ -41,8 +42,8 @@ def _workshop_facts(workshop: Workshop) -> dict:
         # A closed overflow session is only a possibility, never something to book.
         "possible_sessions": [s for s in sessions if not s.is_open and s.kind == Session.Kind.OVERFLOW],
         "all_full": bool(bookable) and all(s.seats_taken >= s.capacity for s in bookable),
-        "is_open": services.registration_is_open(workshop=workshop),
-        "opens_later": bool(opens_at and timezone.now() < opens_at),
+        "is_open": window == services.Window.OPEN,
+        "opens_later": window == services.Window.NOT_OPEN_YET,
     }
 
 
@@ -84,6 +85,7 @@ def register(request, slug: str):
                     preferred_session=form.cleaned_data.get("preferred_session"),
                     municipality_input=form.cleaned_data.get("municipality_input", ""),
                     language=get_language() or "nb",
+                    actor=audit.PUBLIC,
                 )
             except RegistrationError as refused:
                 forms.add_problems(form, formset, refused)
@@ -120,28 +122,23 @@ def registration_detail(request, token: str, receipt: bool = False):
         token=token,
     )
     workshop = registration.workshop
-    first = workshop.first_session
-    session = registration.session or first
+    session = registration.session or workshop.first_session
     context = {
         "registration": registration,
         "workshop": workshop,
         "receipt": receipt,
         "contact_email": _contact_email(),
         "waitlist_position": waitlist_position(registration=registration),
-        "material_date": _days_before(first, workshop.material_days_before) if first else None,
-        "reminder_dates": [_days_before(session, days) for days in _reminder_days(workshop)] if session else [],
+        "material_date": _date(schedule.material_time(workshop=workshop)),
+        "reminder_dates": [_date(when) for when in schedule.reminder_times(workshop=workshop, session=session)]
+        if session
+        else [],
     }
     return render(request, "registrations/registration_detail.html", context)
 
 
-def _days_before(session: Session, days: int) -> datetime.date:
-    return timezone.localtime(session.starts_at).date() - datetime.timedelta(days=days)
-
-
-def _reminder_days(workshop: Workshop) -> list[int]:
-    """«7, 1» → [7, 1]; what is not a number is left out (the admin validates the field)."""
-    parts = (part.strip() for part in workshop.reminder_days_before.split(","))
-    return sorted({int(part) for part in parts if part.isdigit()}, reverse=True)
+def _date(moment: datetime.datetime | None) -> datetime.date | None:
+    return timezone.localtime(moment).date() if moment else None
 
 
 @require_http_methods(["GET", "HEAD"])

@@ -17,7 +17,8 @@ from registrations import services
 from registrations.models import Municipality, Role
 from registrations.municipality_data import municipalities_load
 from registrations.services import ContactData, ParticipantData
-from workshops.models import Session, Workshop
+from workshops import audit
+from workshops.models import ActionLog, Session, Workshop
 
 OSLO = ZoneInfo("Europe/Oslo")
 EVENT_DAY = datetime.date(2021, 3, 10)
@@ -179,8 +180,13 @@ def delegation(size: int, prefix: str = "p") -> list[ParticipantData]:
 CONTACT = ContactData(name="Kari Kontakt", email="kari@kommune.example", phone="+47 99 99 99 99")
 
 
+# Staff acting in tests that are not about who acted (the admin tests use real staff users).
+STAFF = audit.Actor(ActionLog.ActorKind.STAFF)
+
+
 def register(workshop: Workshop, number: str = "0301", people=None, **kwargs):
     """Register a delegation through the service, as the public form does (pass now=… or travel in time)."""
+    kwargs.setdefault("actor", audit.PUBLIC)
     return services.registration_create(
         workshop=workshop,
         municipality=municipality(number),

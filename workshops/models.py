@@ -2,11 +2,14 @@
 
 import datetime
 
+from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from workshops.schedule import validate_reminder_days
 
 
 class Workshop(models.Model):
@@ -43,6 +46,7 @@ class Workshop(models.Model):
         _("send reminders (days before)"),
         max_length=50,
         default="1",
+        validators=[validate_reminder_days],
         help_text=_("Comma-separated list of days before the session, e.g. «1» or «7, 1». Empty for none."),
     )
     reminder_send_time = models.TimeField(_("send reminders at (time of day)"), default=datetime.time(9, 0))
@@ -125,3 +129,48 @@ class Session(models.Model):
         start = timezone.localtime(self.starts_at)
         end = timezone.localtime(self.ends_at)
         return f"{self.label} {start:%d.%m.%Y %H.%M}–{end:%H.%M}"
+
+
+class ActionLog(models.Model):
+    """One change made by someone: the record of who did what, written by the service that made it."""
+
+    class ActorKind(models.TextChoices):
+        STAFF = "staff", _("staff")
+        PUBLIC = "public", _("public form")
+        SELF_SERVICE = "self_service", _("self-service link")
+        SYSTEM = "system", _("system")
+
+    created_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+    actor_kind = models.CharField(_("who"), max_length=20, choices=ActorKind.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("staff user"),
+    )
+    # The user name as it was: the record outlives a deleted or renamed user.
+    user_name = models.CharField(_("staff user name"), max_length=150, blank=True)
+    action = models.CharField(_("action"), max_length=60, db_index=True)
+    content_type = models.ForeignKey(
+        "contenttypes.ContentType", on_delete=models.PROTECT, related_name="+", verbose_name=_("object type")
+    )
+    object_id = models.PositiveBigIntegerField(_("object id"))
+    object_repr = models.CharField(_("object"), max_length=200)
+    # Plain ids, not foreign keys: the record must survive whatever happens to the rows it describes.
+    workshop_id = models.PositiveBigIntegerField(_("workshop id"), null=True, blank=True, db_index=True)
+    data = models.JSONField(_("details"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("log entry")
+        verbose_name_plural = _("log of who did what")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["content_type", "object_id"], name="actionlog_object")]
+
+    def __str__(self) -> str:
+        return f"{self.action} – {self.object_repr}"
+
+    @property
+    def actor_label(self) -> str:
+        return self.user_name or str(self.ActorKind(self.actor_kind).label)

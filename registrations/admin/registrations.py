@@ -1,7 +1,7 @@
 """Registrations (delegations) and their participants.
 
 The admin never saves a Registration or a Participant itself: ``save_related`` hands the form's data to
-registrations.services (registration_create / registration_update with ``by_staff=True``), and session or
+registrations.services (registration_create / registration_update with the staff user as actor), and session or
 status changes are actions calling registration_move and registration_cancel. Problems only the write can
 find (already registered, session full) come back as errors on the redisplayed form.
 """
@@ -31,6 +31,7 @@ from registrations.admin.readonly import ReadOnlyModelAdmin
 from registrations.errors import RegistrationError
 from registrations.models import Participant, Registration
 from registrations.services import ContactData
+from workshops.audit import Actor
 
 CONTACT_FIELDS = ("contact_name", "contact_email", "contact_phone")
 READONLY_ON_CHANGE = (
@@ -77,7 +78,7 @@ class RegistrationAdmin(admin.ModelAdmin):
     # --- Pages -----------------------------------------------------------------------------
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(participants_n=Count("participants"))
+        return super().get_queryset(request).annotate(participants_n=Count("participants", distinct=True))
 
     def get_fieldsets(self, request, obj=None):
         main = ("workshop", "municipality", "preferred_session", "language")
@@ -157,7 +158,7 @@ class RegistrationAdmin(admin.ModelAdmin):
                 contact=contact,
                 participants=participants.participant_data(),
                 municipality_input=data.get("municipality_input") or "",
-                by_staff=True,
+                actor=Actor.staff(request.user),
             )
         else:
             saved = services.registration_create(
@@ -168,7 +169,7 @@ class RegistrationAdmin(admin.ModelAdmin):
                 preferred_session=data.get("preferred_session"),
                 municipality_input=data.get("municipality_input") or "",
                 language=data.get("language") or settings.LANGUAGE_CODE,
-                by_staff=True,
+                actor=Actor.staff(request.user),
             )
         # The admin goes on with form.instance (log entry, redirect): make it the saved row.
         for field in Registration._meta.concrete_fields:
@@ -224,7 +225,9 @@ class RegistrationAdmin(admin.ModelAdmin):
         for registration in queryset.select_related("municipality"):
             before = (registration.status, registration.session_id)
             try:
-                after = services.registration_move(registration=registration, session=session)
+                after = services.registration_move(
+                    registration=registration, session=session, actor=Actor.staff(request.user)
+                )
             except RegistrationError as error:
                 messages.error(request, f"{registration.municipality}: {' '.join(error.messages)}")
                 continue
@@ -253,7 +256,7 @@ class RegistrationAdmin(admin.ModelAdmin):
         cancelled = 0
         for registration in queryset:
             if registration.status != Registration.Status.CANCELLED:
-                services.registration_cancel(registration=registration)
+                services.registration_cancel(registration=registration, actor=Actor.staff(request.user))
                 cancelled += 1
         messages.success(
             request,

@@ -9,6 +9,8 @@ from django.utils.translation import ngettext
 
 from notifications.admin import MaterialFileInline
 from registrations import selectors, services
+from registrations.errors import RegistrationError
+from workshops.audit import Actor
 from workshops.models import Session, Workshop
 
 # Meeting links are https; say so now rather than rely on Django 5's http default for scheme-less input.
@@ -33,13 +35,17 @@ def _report_promoted(request, promoted: list) -> None:
         )
 
 
+def _actor(request) -> Actor:
+    return Actor.staff(request.user)
+
+
 def _open(request, sessions) -> None:
     """Open each closed session through the service and tell how many waiting delegations moved."""
     opened = 0
     for session in sessions:
         if session.is_open:
             continue
-        promoted = services.session_open(session=session)
+        promoted = services.session_open(session=session, actor=_actor(request))
         opened += 1
         messages.success(
             request,
@@ -58,7 +64,7 @@ def _close(request, sessions) -> None:
     closed = 0
     for session in sessions:
         if session.is_open:
-            services.session_close(session=session)
+            services.session_close(session=session, actor=_actor(request))
             closed += 1
     if closed:
         messages.success(
@@ -74,8 +80,9 @@ def _close(request, sessions) -> None:
         messages.warning(request, _("There was no open session to close."))
 
 
-class SessionInlineForm(forms.ModelForm):
-    """An existing session is opened or closed with the actions, which also move the waiting list."""
+class SessionForm(forms.ModelForm):
+    """An existing session is opened or closed with the actions, which also move the waiting list; its
+    capacity may not go below the seats taken (the service's rule, reported on the field)."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -83,10 +90,45 @@ class SessionInlineForm(forms.ModelForm):
             self.fields["is_open"].disabled = True
             self.fields["is_open"].help_text = _("Use the actions «Open …» and «Close …» to change.")
 
+    def clean_capacity(self):
+        capacity = self.cleaned_data["capacity"]
+        try:
+            services.session_check_capacity(session=self.instance, capacity=capacity)
+        except RegistrationError as error:
+            raise forms.ValidationError(error.messages) from error
+        return capacity
+
+
+def session_save(request, form: forms.ModelForm) -> list:
+    """Save a session form through the services: a new session, or the changed fields of an existing one.
+
+    Returns the delegations the change gave a seat from the waiting list."""
+    session = form.instance
+    if session._state.adding:
+        values = {name: form.cleaned_data[name] for name in form.cleaned_data if name in _SESSION_FIELDS}
+        created, promoted = services.session_create(workshop=session.workshop, actor=_actor(request), **values)
+        # The admin goes on with form.instance (log entry, redirect): make it the saved row.
+        session.pk, session._state.adding, session._state.db = created.pk, False, created._state.db
+        return promoted
+    changed = {name: form.cleaned_data[name] for name in form.changed_data if name in _SESSION_FIELDS - {"is_open"}}
+    return services.session_update(session=session, actor=_actor(request), **changed) if changed else []
+
+
+_SESSION_FIELDS = {
+    "label",
+    "kind",
+    "starts_at",
+    "ends_at",
+    "capacity",
+    "is_open",
+    "meeting_url",
+    "meeting_passcode",
+}
+
 
 class SessionInline(admin.TabularInline):
     model = Session
-    form = SessionInlineForm
+    form = SessionForm
     formfield_overrides = URL_HTTPS
     extra = 0
     fields = (
@@ -126,10 +168,27 @@ class WorkshopAdmin(admin.ModelAdmin):
     def first_session_starts(self, workshop: Workshop):
         return workshop.first_session_starts_at
 
-    def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        # A new open session or a larger capacity has room for the waiting list.
-        _report_promoted(request, services.waitlist_promote(workshop=form.instance))
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not Session:
+            return super().save_formset(request, form, formset, change)
+        # Sessions go through the services: the capacity rule, the waiting list and the record of who did it.
+        promoted = []
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        for session_form in formset.deleted_forms:
+            if session_form.instance.pk is not None:
+                formset.deleted_objects.append(session_form.instance)
+                services.session_delete(session=session_form.instance, actor=_actor(request))
+        for session_form in formset.forms:
+            if session_form in formset.deleted_forms or not session_form.has_changed():
+                continue
+            session_form.instance.workshop = form.instance
+            adding = session_form.instance.pk is None
+            promoted += session_save(request, session_form)
+            if adding:
+                formset.new_objects.append(session_form.instance)
+            else:
+                formset.changed_objects.append((session_form.instance, session_form.changed_data))
+        _report_promoted(request, promoted)
 
     def _overflow(self, queryset):
         return Session.objects.filter(workshop__in=queryset, kind=Session.Kind.OVERFLOW).select_related("workshop")
@@ -163,9 +222,10 @@ class SessionAdmin(admin.ModelAdmin):
     def seats(self, session: Session) -> str:
         return _seats(session)
 
+    form = SessionForm
+
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        _report_promoted(request, services.waitlist_promote(workshop=obj.workshop))
+        _report_promoted(request, session_save(request, form))
 
     @admin.action(description=_("Open selected sessions (moves the waiting list)"), permissions=["change"])
     def open_sessions(self, request, queryset):

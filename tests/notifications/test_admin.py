@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from notifications.models import Delivery, Mailing
-from tests.conftest import register
+from tests.conftest import STAFF, register
 from tests.notifications.conftest import subject, text_body
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("before_deadline")]
@@ -87,7 +87,7 @@ def test_staff_write_a_message_to_one_session(
     with commit():
         register(workshop, "0301", language="en")
         moved = register(workshop, "4601", language="en")
-        services.registration_move(registration=moved, session=overflow_session)
+        services.registration_move(registration=moved, session=overflow_session, actor=STAFF)
     smtp_server.messages.clear()
 
     response = admin_client.post(

@@ -8,7 +8,7 @@ from notifications.models import Delivery, Mailing, MaterialFile
 from registrations import services
 from registrations.models import Registration
 from registrations.services import ContactData, ParticipantData
-from tests.conftest import oslo, participants, register
+from tests.conftest import STAFF, oslo, participants, register
 from tests.notifications.conftest import subject, text_body
 from workshops.models import Session
 
@@ -104,7 +104,7 @@ def test_cancelled_delegations_get_no_material(workshop, smtp_server, commit, ti
     with commit():
         cancelled = register(workshop, "0301", language="en")
         register(workshop, "4601", language="en")
-        services.registration_cancel(registration=cancelled)
+        services.registration_cancel(registration=cancelled, actor=STAFF)
 
     tick(time_machine, commit, oslo(2021, 3, 3, 9, 0))
     assert material_to(smtp_server) == ["46011@kommune.example", "46012@kommune.example"]
@@ -116,7 +116,7 @@ def test_a_delegation_cancelled_after_its_deliveries_were_created_is_skipped(wor
     ids = scheduling.mailings_release_due(now=oslo(2021, 3, 3, 9, 0))
     assert len(ids) == 2
     with commit():
-        services.registration_cancel(registration=registration)
+        services.registration_cancel(registration=registration, actor=STAFF)
 
     result = sending.deliveries_send(ids=ids, now=oslo(2021, 3, 3, 9, 1))
     assert sorted(result.skipped) == sorted(ids)
@@ -144,7 +144,7 @@ def test_a_late_registration_gets_the_material_at_once(workshop, smtp_server, co
 
     time_machine.move_to(oslo(2021, 3, 4, 15, 0), tick=False)
     with commit():
-        register(workshop, "4601", language="en", by_staff=True)
+        register(workshop, "4601", language="en", actor=STAFF)
 
     assert material_to(smtp_server) == [
         "03011@kommune.example",
@@ -169,7 +169,7 @@ def test_a_participant_added_later_gets_confirmation_and_material_once(workshop,
             registration=registration,
             contact=ContactData(name="Kari Kontakt", email="kari@kommune.example"),
             participants=[*participants(prefix="0301"), newcomer],
-            by_staff=True,
+            actor=STAFF,
         )
 
     assert sorted((m["To"], subject(m).split(":")[0]) for m in smtp_server.messages) == [

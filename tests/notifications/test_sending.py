@@ -9,7 +9,7 @@ from django.test import override_settings
 
 from notifications import sending, services, tasks
 from notifications.models import Delivery, Mailing
-from tests.conftest import delegation, municipalities, register
+from tests.conftest import STAFF, delegation, municipalities, register
 from tests.notifications.conftest import smtp_settings, subject
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("before_deadline")]
@@ -123,7 +123,7 @@ def test_a_batch_reuses_one_connection(workshop, main_session, smtp_server, comm
     settings.EMAIL_BATCH_SIZE = 100
     for index, municipality in enumerate(municipalities(50)):
         # Registered without commit(): their confirmations are written but not sent in this test.
-        register(workshop, municipality.number, people=delegation(5, prefix=f"m{index}-"), by_staff=True)
+        register(workshop, municipality.number, people=delegation(5, prefix=f"m{index}-"), actor=STAFF)
     mailing = services.mailing_create_custom(workshop=workshop, subject="Programme", body="Hello {participant_name}")
 
     with commit():
@@ -197,7 +197,7 @@ def test_two_workers_at_once_send_each_delivery_once(workshop, smtp_server):
     from django.db import connection
 
     for index, municipality in enumerate(municipalities(20)):
-        register(workshop, municipality.number, people=delegation(3, prefix=f"w{index}-"), by_staff=True)
+        register(workshop, municipality.number, people=delegation(3, prefix=f"w{index}-"), actor=STAFF)
     # The confirmations went out on commit; make them all pending again and let two workers race for them.
     ids = list(Delivery.objects.values_list("pk", flat=True))
     Delivery.objects.update(status="pending", attempts=0)

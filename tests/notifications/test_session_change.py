@@ -9,7 +9,7 @@ from notifications.calendar import invitation_uid
 from notifications.models import Mailing
 from registrations import services
 from registrations.models import Registration
-from tests.conftest import OSLO, oslo, register
+from tests.conftest import OSLO, STAFF, oslo, register
 from tests.notifications.conftest import subject, text_body
 from tests.notifications.test_scheduling import MATERIAL, tick
 from workshops.models import Session
@@ -35,7 +35,7 @@ def test_a_waiting_delegation_moved_to_the_overflow_gets_the_new_time(
     smtp_server.messages.clear()
 
     with commit():
-        services.session_open(session=overflow_session)
+        services.session_open(session=overflow_session, actor=STAFF)
 
     waiting.refresh_from_db()
     assert (waiting.status, waiting.session) == (Registration.Status.CONFIRMED, overflow_session)
@@ -67,7 +67,7 @@ def test_a_moved_delegation_gets_an_update_and_a_cancel_for_the_old_event(
     smtp_server.messages.clear()
 
     with commit():
-        services.registration_move(registration=registration, session=overflow_session)
+        services.registration_move(registration=registration, session=overflow_session, actor=STAFF)
 
     message = smtp_server.to("03011@kommune.example")[0]
     assert "It was Wednesday 10 March 2021, 09:00–11:30." in text_body(message)
@@ -92,7 +92,7 @@ def test_a_seat_after_the_material_went_out_brings_the_meeting_link(
 
     time_machine.move_to(oslo(2021, 3, 4, 9, 0), tick=False)
     with commit():
-        services.session_open(session=overflow_session)
+        services.session_open(session=overflow_session, actor=STAFF)
 
     body = text_body(smtp_server.to("46011@kommune.example")[0])
     assert "Meeting link: https://zoom.example/j/222" in body
@@ -111,7 +111,7 @@ def test_a_delegation_moved_after_the_reminder_gets_the_new_sessions_reminder(
 
     time_machine.move_to(oslo(2021, 3, 9, 12, 0), tick=False)
     with commit():
-        services.registration_move(registration=registration, session=overflow_session)
+        services.registration_move(registration=registration, session=overflow_session, actor=STAFF)
 
     reminders = sorted(subject(m) for m in smtp_server.to("03011@kommune.example") if subject(m).startswith("Rem"))
     assert reminders == [
@@ -126,7 +126,7 @@ def test_a_cancellation_is_confirmed_with_a_calendar_cancel(workshop, main_sessi
     smtp_server.messages.clear()
 
     with commit():
-        services.registration_cancel(registration=registration)
+        services.registration_cancel(registration=registration, actor=STAFF)
 
     assert sorted(m["To"] for m in smtp_server.messages) == [
         "03011@kommune.example",

@@ -6,7 +6,7 @@ from django.core.files.base import ContentFile
 from notifications.links import material_file_url
 from notifications.models import MaterialFile
 from registrations import services
-from tests.conftest import register
+from tests.conftest import STAFF, register
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("before_deadline")]
 
@@ -31,7 +31,7 @@ def test_a_registered_participant_downloads_the_file(client, workshop, report):
 def test_the_link_stops_working_when_the_delegation_is_cancelled(client, workshop, report):
     registration = register(workshop, "0301")
     url = material_file_url(material_file=report, participant=registration.participants.first())
-    services.registration_cancel(registration=registration)
+    services.registration_cancel(registration=registration, actor=STAFF)
 
     assert client.get(url).status_code == 404
 

@@ -16,7 +16,7 @@ from django.db import connection
 from config.celery import app as celery_app
 from notifications.models import Delivery
 from registrations.models import Registration
-from tests.conftest import redis_url, register
+from tests.conftest import STAFF, redis_url, register
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 ROOT = Path(__file__).resolve().parents[2]
@@ -91,7 +91,7 @@ def wait_for(condition, timeout: float = 30.0) -> bool:
 
 
 def test_a_worker_on_redis_sends_the_confirmation(workshop, smtp_server, worker):
-    registration = register(workshop, "0301", language="en", by_staff=True)  # commits, then queues on Redis
+    registration = register(workshop, "0301", language="en", actor=STAFF)  # commits, then queues on Redis
 
     assert wait_for(lambda: len(smtp_server.messages) == 3), "the worker did not send the confirmations in 30 s"
     assert sorted(m["To"] for m in smtp_server.messages) == [

@@ -4,7 +4,7 @@ import pytest
 
 from registrations.errors import RegistrationError
 from registrations.models import Registration
-from tests.conftest import oslo, register
+from tests.conftest import STAFF, oslo, register
 
 
 def test_it_accepts_a_registration_in_the_deadline_second(workshop):
@@ -32,7 +32,7 @@ def test_the_deadline_is_oslo_time_not_utc(workshop):
 
 
 def test_staff_may_register_after_the_deadline(workshop):
-    registration = register(workshop, now=oslo(2021, 3, 5, 10, 0), by_staff=True)
+    registration = register(workshop, now=oslo(2021, 3, 5, 10, 0), actor=STAFF)
     assert registration.status == Registration.Status.CONFIRMED
 
 

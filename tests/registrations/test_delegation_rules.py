@@ -7,6 +7,7 @@ from registrations.errors import RegistrationError
 from registrations.models import Participant, Registration, Role
 from registrations.services import ParticipantData
 from tests.conftest import delegation, participants, register
+from workshops import audit
 
 pytestmark = pytest.mark.usefixtures("before_deadline")
 
@@ -114,7 +115,7 @@ def test_it_refuses_a_second_delegation_of_the_same_municipality(workshop):
 def test_a_cancelled_municipality_may_register_again(workshop):
     from registrations.services import registration_cancel
 
-    registration_cancel(registration=register(workshop, "0301"))
+    registration_cancel(registration=register(workshop, "0301"), actor=audit.PUBLIC)
     again = register(workshop, "0301")
     assert again.status == Registration.Status.CONFIRMED
     assert Registration.objects.filter(municipality__number="0301").count() == 2
@@ -140,6 +141,7 @@ def test_it_refuses_a_municipality_that_did_not_exist_on_the_workshop_date(works
             municipality=tromso_2024,
             contact=services.ContactData(name="A", email="a@example.no"),
             participants=participants(),
+            actor=audit.PUBLIC,
         )
     assert caught.value.codes == ["municipality_not_valid"]
     assert Registration.objects.count() == 0

@@ -6,7 +6,7 @@ from registrations import services
 from registrations.errors import RegistrationError
 from registrations.models import Registration
 from registrations.selectors import sessions_with_seats, waitlist_position
-from tests.conftest import delegation, register
+from tests.conftest import STAFF, delegation, register
 
 pytestmark = pytest.mark.usefixtures("before_deadline")
 WAITLISTED = Registration.Status.WAITLISTED
@@ -55,14 +55,14 @@ def test_a_smaller_delegation_still_fits_after_a_larger_one_waits(small, main_se
 
 
 def test_with_the_overflow_open_a_full_main_sends_delegations_to_the_overflow(small, overflow_session):
-    services.session_open(session=overflow_session)
+    services.session_open(session=overflow_session, actor=STAFF)
     register(small, "0301", delegation(6, "a"))
     second = register(small, "1103", delegation(5, "b"))
     assert (second.status, second.session) == (CONFIRMED, overflow_session)
 
 
 def test_a_preference_for_the_open_overflow_is_honoured(small, overflow_session):
-    services.session_open(session=overflow_session)
+    services.session_open(session=overflow_session, actor=STAFF)
     registration = register(small, "0301", delegation(2), preferred_session=overflow_session)
     assert registration.session == overflow_session
 
@@ -75,7 +75,7 @@ def test_a_preference_for_a_closed_session_is_refused(small, overflow_session):
 
 
 def test_when_every_open_session_is_full_the_delegation_waits(small, overflow_session):
-    services.session_open(session=overflow_session)
+    services.session_open(session=overflow_session, actor=STAFF)
     register(small, "0301", delegation(6, "a"))
     register(small, "1103", delegation(6, "b"))
     waiting = register(small, "1106", delegation(5, "c"))
@@ -92,7 +92,7 @@ def test_opening_the_overflow_moves_the_waiting_list_in_registration_order_each_
     fourth = register(small, "1111", delegation(3, "e"))
     assert [r.status for r in (first, second, fourth)] == [WAITLISTED] * 3
 
-    promoted = services.session_open(session=overflow_session)
+    promoted = services.session_open(session=overflow_session, actor=STAFF)
 
     assert [r.pk for r in promoted] == [first.pk, fourth.pk]
     for r in (first, second, fourth):
@@ -109,7 +109,7 @@ def test_opening_the_overflow_moves_the_waiting_list_in_registration_order_each_
 def test_a_cancellation_gives_its_seats_to_the_waiting_list(small, main_session):
     leaving = register(small, "0301", delegation(6, "a"))
     waiting = register(small, "1103", delegation(6, "b"))
-    services.registration_cancel(registration=leaving)
+    services.registration_cancel(registration=leaving, actor=STAFF)
     waiting.refresh_from_db()
     leaving.refresh_from_db()
     assert (leaving.status, leaving.session) == (Registration.Status.CANCELLED, None)
@@ -121,25 +121,25 @@ def test_raising_the_capacity_promotes_the_waiting_list(small, main_session):
     waiting = register(small, "1103", delegation(6, "b"))
     main_session.capacity = 12
     main_session.save()
-    services.waitlist_promote(workshop=small)
+    services.waitlist_promote(workshop=small, actor=STAFF)
     waiting.refresh_from_db()
     assert waiting.session == main_session
 
 
 def test_staff_move_a_delegation_to_a_session_with_room(small, overflow_session):
     registration = register(small, "0301", delegation(3))
-    services.registration_move(registration=registration, session=overflow_session)
+    services.registration_move(registration=registration, session=overflow_session, actor=STAFF)
     registration.refresh_from_db()
     assert (registration.status, registration.session) == (CONFIRMED, overflow_session)
 
 
 def test_a_move_into_a_session_without_room_for_all_is_refused(small, main_session, overflow_session):
-    services.session_open(session=overflow_session)
+    services.session_open(session=overflow_session, actor=STAFF)
     register(small, "0301", delegation(6, "a"))
     moving = register(small, "1106", delegation(5, "c"))  # 4 seats left in the main session
     assert moving.session == overflow_session
     with pytest.raises(RegistrationError) as caught:
-        services.registration_move(registration=moving, session=main_session)
+        services.registration_move(registration=moving, session=main_session, actor=STAFF)
     assert caught.value.messages == [
         "Formiddag har ikke plass til hele delegasjonen (ledige plasser: 4; delegasjonen: 5)."
     ]
@@ -152,7 +152,10 @@ def test_a_confirmed_delegation_cannot_grow_past_its_sessions_free_seats(small, 
     register(small, "1103", delegation(6, "b"))
     with pytest.raises(RegistrationError) as caught:
         services.registration_update(
-            registration=registration, contact=services.ContactData("K", "k@x.no"), participants=delegation(5, "a")
+            registration=registration,
+            contact=services.ContactData("K", "k@x.no"),
+            participants=delegation(5, "a"),
+            actor=STAFF,
         )
     assert caught.value.codes == ["session_full"]
     assert registration.participants.count() == 4
@@ -163,7 +166,7 @@ def test_an_update_keeps_participant_ids_matched_by_email(small):
     before = dict(registration.participants.values_list("email", "pk"))
     people = delegation(3, "a")[:2] + delegation(4, "z")[3:]
     services.registration_update(
-        registration=registration, contact=services.ContactData("K", "k@x.no"), participants=people
+        registration=registration, contact=services.ContactData("K", "k@x.no"), participants=people, actor=STAFF
     )
     after = dict(registration.participants.values_list("email", "pk"))
     assert after["a1@kommune.example"] == before["a1@kommune.example"]
@@ -181,7 +184,7 @@ def test_two_participants_may_swap_email_addresses(small):
         services.ParticipantData(name=second.name, email=first.email, role=second.role, id=second.pk),
     ]
     services.registration_update(
-        registration=registration, contact=services.ContactData("K", "k@x.no"), participants=people
+        registration=registration, contact=services.ContactData("K", "k@x.no"), participants=people, actor=STAFF
     )
     first.refresh_from_db()
     second.refresh_from_db()

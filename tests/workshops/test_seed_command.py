@@ -10,7 +10,8 @@ from django.utils import timezone
 from registrations import services
 from registrations.errors import RegistrationError
 from registrations.models import Municipality, Registration
-from tests.conftest import CONTACT, OSLO, delegation, oslo
+from tests.conftest import CONTACT, OSLO, STAFF, delegation, oslo
+from workshops import audit
 from workshops.models import Session, Workshop
 
 TITLE = "Kulturskole 3.0 – Kulturskolen som utviklingsaktør i fremtidens kommune"
@@ -104,7 +105,7 @@ def test_running_it_again_creates_nothing_new():
 def test_running_it_again_keeps_what_staff_changed_and_restores_the_announced_facts():
     workshop = seed()
     overflow = workshop.sessions.get(kind=Session.Kind.OVERFLOW)
-    services.session_open(session=overflow)
+    services.session_open(session=overflow, actor=STAFF)
     Session.objects.filter(pk=overflow.pk).update(capacity=350, starts_at=oslo(2021, 3, 10, 13, 0))
     Workshop.objects.filter(pk=workshop.pk).update(
         reflection_questions="1. Det endelige spørsmålet.", registration_deadline=oslo(2021, 3, 5, 12, 0)
@@ -139,7 +140,7 @@ def test_demo_is_three_weeks_ahead_and_open_for_registration(time_machine):
     # A newcomer can register a municipality as it exists on the demo date.
     oslo_kommune = Municipality.objects.valid_on(day).get(number="0301")
     registration = services.registration_create(
-        workshop=demo, municipality=oslo_kommune, contact=CONTACT, participants=delegation(2)
+        workshop=demo, municipality=oslo_kommune, contact=CONTACT, participants=delegation(2), actor=audit.PUBLIC
     )
     assert (registration.status, registration.session.label) == (Registration.Status.CONFIRMED, "Formiddag")
 

@@ -7,7 +7,6 @@ Sessions are matched by (workshop, kind), so re-running never adds a session.
 """
 
 import datetime
-from zoneinfo import ZoneInfo
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -15,7 +14,6 @@ from django.utils import timezone
 
 from workshops.models import Session, Workshop
 
-OSLO = ZoneInfo("Europe/Oslo")
 SLUG = "kulturskole-3-0"
 DEMO_SLUG = "kulturskole-3-0-demo"
 TITLE = "Kulturskole 3.0 – Kulturskolen som utviklingsaktør i fremtidens kommune"
@@ -59,7 +57,9 @@ TEXTS = {
 
 
 def oslo(day: datetime.date, hour: int, minute: int = 0, second: int = 0) -> datetime.datetime:
-    return datetime.datetime.combine(day, datetime.time(hour, minute, second), tzinfo=OSLO)
+    """A time of day in the site's time zone (settings.TIME_ZONE: Europe/Oslo)."""
+    zone = timezone.get_default_timezone()
+    return datetime.datetime.combine(day, datetime.time(hour, minute, second), tzinfo=zone)
 
 
 def seed(*, slug: str, title: str, event_day: datetime.date, deadline_day: datetime.date, texts: dict) -> Workshop:
