@@ -2,8 +2,9 @@
 
 When they go out is computed in workshops/schedule.py (the one place for those dates). Beat calls
 ``mailings_release_due`` every tick: it (re)computes the schedule of upcoming workshops, and for each
-mailing whose time has come creates the deliveries its audience lacks. The same run is the catch-up of anyone who became eligible after the
-first send; the registration hooks call ``deliveries_catch_up`` to do it at once for one delegation.
+mailing whose time has come creates the deliveries its audience lacks. The same run is the catch-up of
+anyone who became eligible after the first send; the registration hooks call ``deliveries_catch_up`` to
+do it at once for one delegation.
 """
 
 import datetime
