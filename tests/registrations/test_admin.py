@@ -364,6 +364,20 @@ def test_the_registration_list_searches_participants(staff, workshop, before_dea
     assert "1 result" in text
 
 
+def test_sizes_are_right_when_the_search_matches_several_participants(staff, workshop, before_deadline):
+    # Every participant of both delegations has the name «Person …», and Oslo's municipality name matches too:
+    # a count through the search's join would multiply (3 × 3 = 9).
+    register(workshop, "0301", people=delegation(3))
+    register(workshop, "1103", people=delegation(4, prefix="s"))
+
+    for query in ("Person", "Oslo", "kommune.example"):
+        text = page_text(staff.get(CHANGELIST_URL, {"q": query}))
+        assert "Oslo Oslo Formiddag 10.03.2021 09.00–11.30 3 confirmed" in text, query
+    text = page_text(staff.get(CHANGELIST_URL, {"q": "Person", "o": "4"}))
+    assert "Stavanger Rogaland Formiddag 10.03.2021 09.00–11.30 4 confirmed" in text
+    assert "2 registrations" in text
+
+
 def test_municipalities_are_listed_read_only(staff):
     response = staff.get("/admin/registrations/municipality/", {"q": "Stavanger"})
 

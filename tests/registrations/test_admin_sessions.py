@@ -95,3 +95,116 @@ def test_the_workshop_page_shows_seats_and_leaves_opening_existing_sessions_to_t
     checkboxes = re.findall(r'<input type="checkbox" name="sessions-\d-is_open"[^>]*>', content)
     assert len(checkboxes) == 2
     assert all(" disabled" in box for box in checkboxes)
+
+
+def session_data(session, **fields) -> dict[str, str]:
+    """The session change form as a browser posts it."""
+    return {
+        "workshop": session.workshop_id,
+        "label": session.label,
+        "kind": session.kind,
+        "starts_at_0": "2021-03-10",
+        "starts_at_1": "09:00:00",
+        "ends_at_0": "2021-03-10",
+        "ends_at_1": "11:30:00",
+        "capacity": str(session.capacity),
+        "meeting_url": session.meeting_url,
+        "meeting_passcode": session.meeting_passcode,
+        "_save": "Save",
+        **fields,
+    }
+
+
+def test_a_capacity_below_the_seats_taken_is_refused_with_the_count(staff, workshop, main_session, waiting):
+    response = staff.post(f"/admin/workshops/session/{main_session.pk}/change/", session_data(main_session, capacity=3))
+
+    main_session.refresh_from_db()
+    assert main_session.capacity == 4
+    assert (
+        "The capacity cannot be 3: confirmed delegations already take 4 seats in this session. "
+        "Move or cancel delegations first."
+    ) in page_text(response)
+    assert statuses(waiting) == [(Registration.Status.WAITLISTED, None)] * 3
+
+
+def test_a_capacity_equal_to_the_seats_taken_is_accepted(staff, workshop, main_session, waiting):
+    main_session.refresh_from_db()
+    data = session_data(main_session, capacity=4, meeting_passcode="nytt")
+
+    staff.post(f"/admin/workshops/session/{main_session.pk}/change/", data)
+
+    main_session.refresh_from_db()
+    assert (main_session.capacity, main_session.meeting_passcode) == (4, "nytt")
+
+
+def test_the_workshop_page_refuses_a_session_capacity_below_the_seats_taken(staff, workshop, main_session, waiting):
+    url = f"/admin/workshops/workshop/{workshop.pk}/change/"
+    content = staff.get(url).content.decode()
+    capacity_field = re.search(r'name="(sessions-\d-capacity)" value="4"', content).group(1)
+    data = form_fields(content)
+    data[capacity_field] = "2"
+    data["_save"] = "Save"
+
+    response = staff.post(url, data)
+
+    main_session.refresh_from_db()
+    assert main_session.capacity == 4
+    assert "confirmed delegations already take 4 seats" in page_text(response)
+
+
+def test_reminder_days_that_cannot_be_read_are_refused_with_a_clear_message(staff, workshop):
+    url = f"/admin/workshops/workshop/{workshop.pk}/change/"
+    data = form_fields(staff.get(url).content.decode())
+    data["reminder_days_before"] = "7; en"
+    data["_save"] = "Save"
+
+    response = staff.post(url, data)
+
+    workshop.refresh_from_db()
+    assert workshop.reminder_days_before == "1"
+    assert "«en» is not a number of days. Write whole numbers separated by commas, e.g. «7, 1»." in page_text(response)
+
+
+def form_fields(content: str) -> dict[str, str]:
+    """The values a browser would post for the inputs, selects and textareas of an admin change page."""
+    from html.parser import HTMLParser
+
+    class Fields(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.data: dict[str, str] = {}
+            self._select = self._textarea = None
+
+        def handle_starttag(self, tag, attrs):
+            attrs = dict(attrs)
+            name = attrs.get("name")
+            if tag == "input" and name and attrs.get("type") not in ("submit", "button", "file"):
+                if attrs.get("type") == "checkbox":
+                    if "checked" in attrs and "disabled" not in attrs:
+                        self.data[name] = attrs.get("value", "on")
+                elif "disabled" not in attrs:
+                    self.data[name] = attrs.get("value", "")
+            elif tag == "select" and name:
+                self._select = name
+                self.data.setdefault(name, "")
+            elif tag == "option" and self._select and "selected" in attrs:
+                self.data[self._select] = attrs.get("value", "")
+            elif tag == "textarea" and name:
+                self._textarea = name
+                self.data[name] = ""
+
+        def handle_endtag(self, tag):
+            if tag == "select":
+                self._select = None
+            if tag == "textarea" and self._textarea:
+                # Browsers drop the newline that starts a textarea's content; Django writes one.
+                self.data[self._textarea] = self.data[self._textarea].removeprefix("\n")
+                self._textarea = None
+
+        def handle_data(self, data):
+            if self._textarea:
+                self.data[self._textarea] += data
+
+    parser = Fields()
+    parser.feed(content)
+    return parser.data

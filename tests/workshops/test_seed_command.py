@@ -7,6 +7,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+from notifications import scheduling
 from registrations import services
 from registrations.errors import RegistrationError
 from registrations.models import Municipality, Registration
@@ -83,11 +84,17 @@ def test_the_deadline_is_the_last_second_of_1_march_in_oslo():
 
 
 @pytest.mark.django_db
-def test_the_material_goes_out_on_3_march():
+def test_the_material_is_scheduled_for_3_march_and_the_reminder_for_9_march():
     workshop = seed()
 
-    assert workshop.material_days_before == 7
-    assert workshop.event_date - datetime.timedelta(days=workshop.material_days_before) == datetime.date(2021, 3, 3)
+    scheduled = {(m.kind, m.session_id): m.scheduled_for for m in scheduling.mailings_schedule(workshop=workshop)}
+
+    main, overflow = workshop.sessions.order_by("starts_at")
+    assert scheduled == {
+        ("material", None): oslo(2021, 3, 3, 9, 0),
+        ("reminder", main.pk): oslo(2021, 3, 9, 9, 0),
+        ("reminder", overflow.pk): oslo(2021, 3, 9, 9, 0),
+    }
 
 
 @pytest.mark.django_db
@@ -167,20 +174,3 @@ def test_the_2021_workshop_and_the_demo_live_side_by_side():
 
     assert sorted(Workshop.objects.values_list("slug", flat=True)) == ["kulturskole-3-0", "kulturskole-3-0-demo"]
     assert Session.objects.count() == 4
-
-
-@pytest.mark.django_db
-def test_the_municipalities_of_the_2021_workshop_day_are_356_in_11_counties():
-    on_the_day = Municipality.objects.valid_on(datetime.date(2021, 3, 10))
-
-    assert on_the_day.count() == 356
-    assert on_the_day.values("county_number").distinct().count() == 11
-    assert on_the_day.values("number").distinct().count() == 356
-
-
-@pytest.mark.django_db
-def test_the_municipalities_in_2024_are_357_in_15_counties():
-    in_2024 = Municipality.objects.valid_on(datetime.date(2024, 6, 1))
-
-    assert in_2024.count() == 357
-    assert in_2024.values("county_number").distinct().count() == 15
