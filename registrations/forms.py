@@ -2,8 +2,9 @@
 
 Fields are checked for what a field can know (required, email format). Every rule about the
 delegation (deadline, representatives, roles, size, duplicate emails, one delegation per
-municipality, capacity) is checked by ``services.registration_create`` alone; its problems are
-put back on the form with :func:`add_problems`.
+municipality, capacity) is checked by the services alone: ``registration_create`` for a valid
+form, ``delegation_validate`` on the rows as typed while a field still needs fixing. Their problems
+are put back on the form with :func:`add_problems`.
 """
 
 from functools import partial
@@ -15,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from registrations.errors import RegistrationError
 from registrations.models import Municipality, Role
+from registrations.participant_rows import participant_from_row
 from registrations.selectors import municipalities_by_county
 from registrations.services import ContactData, ParticipantData
 from registrations.widgets import GroupedSelect, LazyChoices
@@ -36,6 +38,11 @@ def _municipality_choices(workshop: Workshop, empty_label) -> list:
 
 
 class RegistrationForm(forms.Form):
+    # The fields under the «Contact person» heading (the error summary names them so), and those the page
+    # shows below the participants; the summary follows the page.
+    CONTACT_FIELDS = ("contact_name", "contact_email", "contact_phone")
+    FIELDS_AFTER_PARTICIPANTS = ("preferred_session", "municipality_input")
+
     municipality = forms.ModelChoiceField(
         label=_("Municipality"),
         # Any municipality row can be looked up; whether it exists on the workshop's date is a rule
@@ -91,10 +98,7 @@ class ParticipantForm(forms.Form):
     title = forms.CharField(label=_("Job title or organisation"), max_length=200)
 
     def participant(self) -> ParticipantData:
-        data = self.cleaned_data
-        return ParticipantData(
-            name=data["name"], email=data["email"], phone=data["phone"], role=data["role"], title=data["title"]
-        )
+        return participant_from_row(self.cleaned_data)
 
 
 def participant_formset(*, workshop: Workshop, data=None):
@@ -138,6 +142,10 @@ def participants(formset) -> list[ParticipantData]:
 def add_problems(form: RegistrationForm, formset, error: RegistrationError) -> None:
     """Put the service's problems where people look for them: on a field, on the delegation, or on the form."""
     for problem in error.problems:
+        if problem.code == "duplicate_email" and not problem.params["email"]:
+            # Rows read as typed (participant_rows.participants_as_typed) may lack an email; each such row
+            # already says its email is required, and " appears more than once" would help no one.
+            continue
         if problem.field == "participants":
             formset.non_form_errors().append(problem.message)
         elif problem.field in form.fields:
@@ -147,20 +155,28 @@ def add_problems(form: RegistrationForm, formset, error: RegistrationError) -> N
 
 
 def error_summary(form: RegistrationForm, formset) -> list[tuple[str, str | None]]:
-    """(message, anchor) pairs for the summary at the top, in the order of the page."""
+    """(message, anchor) pairs for the summary at the top, in the order of the page.
+
+    A field's message says whose field it is: «Contact person, Name: …», «Participant 1, Name: …».
+    """
+    contact = [name for name in form.fields if name in form.CONTACT_FIELDS]
+    after_participants = [name for name in form.fields if name in form.FIELDS_AFTER_PARTICIPANTS]
+    before = [name for name in form.fields if name not in (*contact, *after_participants)]
     items: list[tuple[str, str | None]] = [(str(message), None) for message in form.non_field_errors()]
-    items += _field_errors(form)
+    items += _field_errors(form, before)
+    items += _field_errors(form, contact, _("Contact person"))
     items += [(str(message), PARTICIPANTS_ANCHOR) for message in formset.non_form_errors()]
     for number, row in enumerate(formset.forms, start=1):
-        items += _field_errors(row, _("Participant %(number)s") % {"number": number})
+        items += _field_errors(row, list(row.fields), _("Participant %(number)s") % {"number": number})
+    items += _field_errors(form, after_participants)
     return items
 
 
-def _field_errors(form: forms.Form, context: str = "") -> list[tuple[str, str | None]]:
+def _field_errors(form: forms.Form, names: list[str], context: str = "") -> list[tuple[str, str | None]]:
     items = []
-    for name, field in form.fields.items():
+    for name in names:
         bound = form[name]
-        label = f"{context}, {field.label}" if context else str(field.label)
+        label = f"{context}, {bound.label}" if context else str(bound.label)
         # A radio group has no single label target: link to its first option.
         anchor = bound.id_for_label or f"{bound.auto_id}_0"
         items += [(f"{label}: {message}", anchor) for message in bound.errors]

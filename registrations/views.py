@@ -13,7 +13,7 @@ from django.utils.translation import get_language
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from registrations import forms, services
+from registrations import forms, participant_rows, services
 from registrations.errors import RegistrationError
 from registrations.models import Participant, Registration
 from registrations.selectors import sessions_with_seats, waitlist_position
@@ -91,12 +91,14 @@ def register(request, slug: str):
                 forms.add_problems(form, formset, refused)
             else:
                 return redirect("registrations:receipt", token=registration.token)
-        elif formset.is_valid():
-            # Another field needs fixing first; say now, not after the next try, what the delegation lacks.
-            try:
-                services.delegation_validate(workshop=workshop, participants=forms.participants(formset))
-            except RegistrationError as refused:
-                forms.add_problems(form, formset, refused)
+        else:
+            # A field needs fixing first; say now, not after the next try, what the delegation lacks.
+            typed = participant_rows.participants_as_typed(formset)
+            if typed is not None:
+                try:
+                    services.delegation_validate(workshop=workshop, participants=typed)
+                except RegistrationError as refused:
+                    forms.add_problems(form, formset, refused)
     else:
         form = forms.RegistrationForm(workshop=workshop)
         formset = forms.participant_formset(workshop=workshop)

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from registrations import services
 from registrations.errors import Problem, RegistrationError
+from registrations.participant_rows import participant_from_row
 from registrations.services import ParticipantData
 from workshops.models import Session
 
@@ -20,16 +21,7 @@ class ParticipantFormSet(BaseInlineFormSet):
             data = getattr(form, "cleaned_data", None)
             if not data or self._should_delete_form(form):
                 continue
-            people.append(
-                ParticipantData(
-                    name=data["name"],
-                    email=data["email"],
-                    role=data["role"],
-                    phone=data.get("phone") or "",
-                    title=data.get("title") or "",
-                    id=form.instance.pk,
-                )
-            )
+            people.append(participant_from_row(data, id=form.instance.pk))
         return people
 
     def clean(self):

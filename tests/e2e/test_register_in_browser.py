@@ -83,6 +83,33 @@ def test_a_refused_delegation_shows_the_problem_in_the_summary_and_at_the_partic
     assert Participant.objects.count() == 0
 
 
+def test_a_missing_title_and_a_missing_leader_are_both_in_the_summary_and_link_to_their_place(
+    page, live_server, open_workshop
+):
+    page.goto(f"{live_server.url}/workshops/{open_workshop.slug}/")
+    fill_contact(page)
+    fill_participant(page, 1, "Kari Leder", "Culture-school leader")
+    page.get_by_role("group", name="Participant 1").get_by_label("Job title or organisation").fill("")
+    page.get_by_role("button", name="Register", exact=True).click()
+
+    title_error = "Participant 1, Job title or organisation: This field is required."
+    no_leader = (
+        "The delegation must include at least one other leader of the municipality besides the culture-school leader."
+    )
+    summary = page.get_by_role("alert")
+    expect(summary).to_be_focused()
+    expect(summary.get_by_role("link", name=title_error)).to_be_visible()
+    expect(summary.get_by_role("link", name=no_leader)).to_be_visible()
+
+    summary.get_by_role("link", name=title_error).click()
+    title = page.get_by_role("group", name="Participant 1").get_by_label("Job title or organisation")
+    expect(title).to_be_focused()
+    summary.get_by_role("link", name=no_leader).click()
+    expect(page.locator("#participants")).to_be_focused()
+    expect(page.locator("#participants_error")).to_contain_text(no_leader)
+    assert Registration.objects.count() == 0
+
+
 def test_add_participant_works_without_javascript(nojs_page, live_server, open_workshop):
     page = nojs_page
     page.goto(f"{live_server.url}/workshops/{open_workshop.slug}/")

@@ -41,14 +41,46 @@ def test_the_session_choice_and_input_question_appear_only_when_they_apply(works
     workshop.input_question = ""
     workshop.save()
     form = forms.RegistrationForm(workshop=workshop)
-    with override("en"):
-        labels = [label for _value, label in form.fields["preferred_session"].choices]
-    assert labels == [
-        "Spiller ingen rolle",
+    assert "municipality_input" not in form.fields
+    assert choice_labels(form.fields["preferred_session"], "en") == [
+        "No preference",
         "Formiddag: Wednesday 10 March 2021, 09:00–11:30",
         "Ettermiddag: Wednesday 10 March 2021, 12:30–15:00",
     ]
-    assert "municipality_input" not in form.fields
+    assert choice_labels(form.fields["preferred_session"], "nb") == [
+        "Spiller ingen rolle",
+        "Formiddag: onsdag 10. mars 2021 kl. 09.00–11.30",
+        "Ettermiddag: onsdag 10. mars 2021 kl. 12.30–15.00",
+    ]
+
+
+def test_the_role_labels_are_in_the_active_language_and_capitalised():
+    # One form, shown in two languages: the labels are translated when shown, not when the form is made.
+    field = forms.ParticipantForm().fields["role"]
+    assert choice_labels(field, "en") == [
+        "Choose role",
+        "Culture-school leader",
+        "Other municipal leader",
+        "Other municipal service or sector",
+        "Local actor: voluntary sector",
+        "Local actor: business",
+        "Resident",
+    ]
+    assert choice_labels(field, "nb") == [
+        "Velg rolle",
+        "Kulturskoleleder",
+        "Annen leder i kommunen",
+        "Annen kommunal tjeneste eller sektor",
+        "Lokal aktør: frivilligheten",
+        "Lokal aktør: næringslivet",
+        "Innbygger",
+    ]
+
+
+def choice_labels(field, language: str) -> list[str]:
+    """The labels as a page in that language shows them (lazy labels turned into text in that language)."""
+    with override(language):
+        return [str(label) for _value, label in field.choices]
 
 
 def test_a_valid_form_gives_the_services_data_and_skips_empty_rows(workshop):

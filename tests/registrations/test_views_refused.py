@@ -103,8 +103,8 @@ def test_it_asks_for_the_missing_fields_next_to_them_and_in_the_summary(en_clien
     data["participants-1-role"] = ""
     response = en_client.post(REGISTER_URL, data)
     assert error_summary(response) == [
-        ("Name: This field is required.", "id_contact_name"),
-        ("Email: Enter a valid email address.", "id_contact_email"),
+        ("Contact person, Name: This field is required.", "id_contact_name"),
+        ("Contact person, Email: Enter a valid email address.", "id_contact_email"),
         ("Participant 1, Email: Enter a valid email address.", "id_participants-0-email"),
         ("Participant 2, Role: This field is required.", "id_participants-1-role"),
     ]
@@ -144,7 +144,7 @@ def test_a_missing_field_and_an_incomplete_delegation_are_reported_together(en_c
     data = form_data(municipality("0301"), participants(CSL, VOLUNTARY), contact_email="")
     response = en_client.post(REGISTER_URL, data)
     assert error_summary(response) == [
-        ("Email: This field is required.", "id_contact_email"),
+        ("Contact person, Email: This field is required.", "id_contact_email"),
         (
             "The delegation needs at least 2 people who represent the municipality (the culture-school leader, "
             "other municipal leaders or other municipal services); it has 1. Local actors and residents are "
@@ -156,5 +156,74 @@ def test_a_missing_field_and_an_incomplete_delegation_are_reported_together(en_c
             "culture-school leader.",
             "participants",
         ),
+    ]
+    assert nothing_saved()
+
+
+# --- Field errors and the delegation's problems in one round (the page in Bokmål) ---------------
+
+TOO_FEW_NB = (
+    "Delegasjonen må ha minst 2 personer som representerer kommunen (kulturskolelederen, andre ledere i kommunen "
+    "eller andre kommunale tjenester). Nå har den 1. Lokale aktører og innbyggere er velkomne, men de teller ikke "
+    "med i minstetallet."
+)
+NO_OTHER_LEADER_NB = "Delegasjonen må ha med minst én annen leder i kommunen i tillegg til kulturskolelederen."
+
+
+def test_a_row_with_a_missing_title_and_a_missing_leader_are_reported_together(client, workshop):
+    data = form_data(municipality("0301"), participants(CSL), empty_rows=1)
+    data["participants-0-title"] = ""
+    response = client.post(REGISTER_URL, data)
+    assert error_summary(response) == [
+        (TOO_FEW_NB, "participants"),
+        (NO_OTHER_LEADER_NB, "participants"),
+        ("Deltaker 1, Stilling eller organisasjon: Feltet er påkrevet.", "id_participants-0-title"),
+    ]
+    assert element_text(response, "participants_error") == f"{TOO_FEW_NB} {NO_OTHER_LEADER_NB}"
+    assert nothing_saved()
+
+
+def test_an_invalid_email_in_a_row_and_too_few_representatives_are_reported_together(client, workshop):
+    data = form_data(municipality("0301"), participants(CSL, VOLUNTARY))
+    data["participants-1-email"] = "per@"
+    response = client.post(REGISTER_URL, data)
+    assert error_summary(response) == [
+        (TOO_FEW_NB, "participants"),
+        (NO_OTHER_LEADER_NB, "participants"),
+        ("Deltaker 2, E-post: Oppgi en gyldig e-postadresse", "id_participants-1-email"),
+    ]
+    assert nothing_saved()
+
+
+def test_a_contact_person_error_says_it_is_the_contact_persons(client, workshop):
+    response = client.post(REGISTER_URL, form_data(municipality("0301"), contact_name=""))
+    assert error_summary(response) == [("Kontaktperson, Navn: Feltet er påkrevet.", "id_contact_name")]
+    assert nothing_saved()
+
+
+def test_the_same_invalid_email_twice_is_a_duplicate_but_two_missing_emails_are_not(en_client, workshop):
+    data = form_data(municipality("0301"), participants(CSL, LEADER))
+    data["participants-0-email"] = data["participants-1-email"] = "kari@"
+    duplicate = "kari@ appears more than once in the delegation. Each participant needs their own email address."
+    assert error_summary(en_client.post(REGISTER_URL, data)) == [
+        (duplicate, "participants"),
+        ("Participant 1, Email: Enter a valid email address.", "id_participants-0-email"),
+        ("Participant 2, Email: Enter a valid email address.", "id_participants-1-email"),
+    ]
+
+    data["participants-0-email"] = data["participants-1-email"] = ""
+    assert error_summary(en_client.post(REGISTER_URL, data)) == [
+        ("Participant 1, Email: This field is required.", "id_participants-0-email"),
+        ("Participant 2, Email: This field is required.", "id_participants-1-email"),
+    ]
+    assert nothing_saved()
+
+
+def test_a_row_without_a_role_leaves_the_delegation_unjudged(en_client, workshop):
+    # Which role the second person has decides every rule: say only what the rows lack.
+    data = form_data(municipality("0301"), participants(CSL, LEADER))
+    data["participants-1-role"] = ""
+    assert error_summary(en_client.post(REGISTER_URL, data)) == [
+        ("Participant 2, Role: This field is required.", "id_participants-1-role")
     ]
     assert nothing_saved()
