@@ -69,7 +69,8 @@ class ParticipantInline(admin.TabularInline):
 class RegistrationAdmin(admin.ModelAdmin):
     list_display = ("municipality", "county", "session", "participant_count", "status", "created_at")
     list_filter = ("workshop", "session", "municipality__county", "status")
-    list_select_related = ("municipality", "session")
+    # The workshop too: each row's checkbox is labelled with str(registration), which names it.
+    list_select_related = ("municipality", "session", "workshop")
     search_fields = ("municipality__name", "participants__name", "participants__email", "contact_name", "contact_email")
     # DeliveryInline: the emails sent to this delegation (read-only, from the notifications app).
     inlines = [ParticipantInline, DeliveryInline]
