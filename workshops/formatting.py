@@ -1,7 +1,7 @@
 """Dates and times as people read them, always in the site's time zone (Europe/Oslo).
 
-The styles are Django's localisation formats for the active language (FORMAT_MODULE_PATH, config/formats/):
-Norwegian «onsdag 10. mars 2021 kl. 09.00»; English «Wednesday 10 March 2021, 09:00». What formats cannot
+The styles are Django localisation formats of the active language (FORMAT_MODULE_PATH, config/formats/):
+Norwegian «onsdag 10. mars 2021 kl. 09.00», English «Wednesday 10 March 2021, 09:00». What a format cannot
 say is here: a span of time on one day, with an en dash between the times.
 """
 
@@ -13,16 +13,16 @@ from django.utils import formats, timezone
 def format_date(value: datetime.datetime | datetime.date) -> str:
     if isinstance(value, datetime.datetime):
         value = timezone.localtime(value)
-    return formats.date_format(value, "DATE_FORMAT")
+    return formats.date_format(value, "WEEKDAY_DATE_FORMAT")
 
 
 def format_time(value: datetime.datetime) -> str:
-    return formats.time_format(timezone.localtime(value), "TIME_FORMAT")
+    return formats.time_format(timezone.localtime(value), "CLOCK_TIME_FORMAT")
 
 
 def format_datetime(value: datetime.datetime) -> str:
     """«mandag 1. mars 2021 kl. 23.59»."""
-    return formats.date_format(timezone.localtime(value), "DATETIME_FORMAT")
+    return formats.date_format(timezone.localtime(value), "WEEKDAY_DATETIME_FORMAT")
 
 
 def format_span(starts_at: datetime.datetime, ends_at: datetime.datetime) -> str:

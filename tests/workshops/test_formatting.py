@@ -2,7 +2,10 @@
 
 import datetime
 
+import pytest
+from django.conf import settings
 from django.template import Context, Template
+from django.utils.formats import get_format
 from django.utils.translation import override
 
 from tests.conftest import oslo
@@ -45,6 +48,13 @@ def test_times_are_shown_in_oslo_whatever_zone_they_come_in():
     assert format_time(datetime.datetime(2021, 6, 2, 7, 0, tzinfo=datetime.UTC)) == "09.00"
 
 
-def test_djangos_own_date_filter_speaks_the_same_style():
-    rendered = Template("{{ value|date }}").render(Context({"value": datetime.date(2021, 3, 10)}))
+def test_djangos_date_filter_knows_the_style_by_name():
+    rendered = Template('{{ value|date:"WEEKDAY_DATE_FORMAT" }}').render(Context({"value": datetime.date(2021, 3, 10)}))
     assert rendered == "onsdag 10. mars 2021"
+
+
+@pytest.mark.parametrize("language", [*(code for code, _name in settings.LANGUAGES), "nn"])
+@pytest.mark.parametrize("name", ["WEEKDAY_DATE_FORMAT", "WEEKDAY_DATETIME_FORMAT", "CLOCK_TIME_FORMAT"])
+def test_every_language_of_the_site_has_the_formats(language, name):
+    # Django answers an unknown format name with the name itself, which would then be read as a format.
+    assert get_format(name, lang=language) != name

@@ -1,9 +1,11 @@
-"""Norwegian date styles, on top of Django's own nb formats: «onsdag 10. mars 2021», «kl. 09.00».
+"""Norwegian dates as the site writes them: «onsdag 10. mars 2021», «kl. 09.00».
 
-Django's names of days and months come from its nb translation (lower case, as Norwegian writes them).
-The other formats (short dates, input formats, first day of the week) stay Django's.
+Django looks these up through FORMAT_MODULE_PATH for the active language (nb-NO falls back to nb) and
+names the days and months from its own nb translation, in lower case as Norwegian writes them. They have
+names of their own, so Django's DATE_FORMAT and friends (the admin's compact dates) stay as they are.
+workshops/formatting.py uses them; the names must exist for every language in settings.LANGUAGES.
 """
 
-DATE_FORMAT = "l j. F Y"
-TIME_FORMAT = "H.i"
-DATETIME_FORMAT = r"l j. F Y \k\l. H.i"
+WEEKDAY_DATE_FORMAT = "l j. F Y"
+CLOCK_TIME_FORMAT = "H.i"
+WEEKDAY_DATETIME_FORMAT = r"l j. F Y \k\l. H.i"
