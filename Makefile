@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
+# Links in emails must lead to this server. honcho gives each process its own PORT (web PORT, worker +100,
+# beat +200), so the worker cannot derive the site's address from it: every process gets SITE_URL instead.
+SITE_URL ?= http://127.0.0.1:$(PORT)
 # pytest-xdist workers; 2 matches the machines we run on.
 TEST_WORKERS ?= 2
 
@@ -27,7 +30,7 @@ setup: venv
 # Web server, Celery worker and beat in the foreground; one Ctrl-C stops all three.
 run: setup
 	@echo "Serving http://127.0.0.1:$(PORT)/ (staff: http://127.0.0.1:$(PORT)/admin/). Ctrl-C stops everything."
-	PORT=$(PORT) $(VENV)/bin/honcho start -f Procfile.dev
+	PORT=$(PORT) SITE_URL='$(SITE_URL)' $(VENV)/bin/honcho start -f Procfile.dev
 
 test: venv
 	$(VENV)/bin/pytest -n $(TEST_WORKERS)

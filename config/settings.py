@@ -7,24 +7,29 @@ need no server: SQLite, a filesystem Celery broker and emails written to files.
 
 from pathlib import Path
 
-import dj_database_url
-import dj_email_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from environs import Env
+from marshmallow.validate import URL, OneOf, Range
 
-from config.env import env_bool, env_int, env_list, env_str
+# Strict: a malformed value (DEBUG=maybe, EMAIL_BATCH_SIZE=ten) stops start-up with an error naming the
+# variable, instead of silently falling back to a default. Lists are comma-separated.
+env = Env()
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
+VAR_DIR = env.path("VAR_DIR", BASE_DIR / "var")
 
-DEBUG = env_bool("DEBUG", True)
-SECRET_KEY = env_str("SECRET_KEY", "dev-only-insecure-key" if DEBUG else "")
+DEBUG = env.bool("DEBUG", True)
+SECRET_KEY = env.str("SECRET_KEY", "dev-only-insecure-key" if DEBUG else "")
 if not SECRET_KEY:
     raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off")
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if DEBUG else [])
-CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
-# The public base URL, used for links in emails (no request is at hand in a worker).
-SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if DEBUG else [], subcast=str.strip)
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", [], subcast=str.strip)
+# The public base URL, used for links in emails (no request is at hand in a worker). `make run` sets it from
+# PORT for every process it starts; production sets it explicitly.
+SITE_URL = env.str(
+    "SITE_URL", "http://127.0.0.1:8000", validate=URL(require_tld=False, schemes={"http", "https"})
+).rstrip("/")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -73,9 +78,10 @@ TEMPLATES = [
 ]
 
 DATABASES = {
-    "default": dj_database_url.parse(
-        env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
-        conn_max_age=env_int("DB_CONN_MAX_AGE", 60),
+    "default": env.dj_db_url(
+        "DATABASE_URL",
+        f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
+        conn_max_age=env.int("DB_CONN_MAX_AGE", 60, validate=Range(min=0)),
         conn_health_checks=True,
     )
 }
@@ -87,7 +93,7 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Server-side parameter binding lets psycopg 3 prepare the statements a process repeats (the
     # registration path runs the same dozen): PostgreSQL stops planning them on every request.
     # Turn off (DB_SERVER_SIDE_BINDING=0) behind a transaction-pooling PgBouncer older than 1.21.
-    DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = env_bool("DB_SERVER_SIDE_BINDING", True)
+    DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = env.bool("DB_SERVER_SIDE_BINDING", True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -101,6 +107,8 @@ AUTH_PASSWORD_VALIDATORS = [
 LANGUAGE_CODE = "nb"
 LANGUAGES = [("nb", _("Norwegian Bokmål")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# How dates read in each language («onsdag 10. mars 2021 kl. 09.00»): config/formats/<language>/formats.py.
+FORMAT_MODULE_PATH = ["config.formats"]
 TIME_ZONE = "Europe/Oslo"
 USE_I18N = True
 USE_TZ = True
@@ -125,25 +133,24 @@ CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 # --- Email -------------------------------------------------------------------
-# EMAIL_URL like smtp://user:pass@host:587/?tls=True; without it, mails are
-# written as .eml files to var/sent-mail/ so a developer can read them.
-EMAIL_URL = env_str("EMAIL_URL", "")
-if EMAIL_URL:
-    vars().update(dj_email_url.parse(EMAIL_URL))
+# EMAIL_URL like smtp://user:pass@host:587/?tls=True; without it, every message is written as one .eml
+# file to var/sent-mail/ so a developer can open it in a mail client.
+if env.str("EMAIL_URL", ""):
+    vars().update(env.dj_email_url("EMAIL_URL"))
 else:
-    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_BACKEND = "notifications.backends.EmlFileBackend"
     EMAIL_FILE_PATH = str(VAR_DIR / "sent-mail")
-EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20)
-DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Kulturskolerådet <verksted@kulturskoleradet.no>")
-EMAIL_REPLY_TO = env_list("EMAIL_REPLY_TO", ["post@kulturskoleradet.no"])
-SERVER_EMAIL = env_str("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", 20, validate=Range(min=1))
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", "Kulturskolerådet <verksted@kulturskoleradet.no>")
+EMAIL_REPLY_TO = env.list("EMAIL_REPLY_TO", ["post@kulturskoleradet.no"], subcast=str.strip)
+SERVER_EMAIL = env.str("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
 # How many deliveries one task sends over one SMTP connection.
-EMAIL_BATCH_SIZE = env_int("EMAIL_BATCH_SIZE", 100)
+EMAIL_BATCH_SIZE = env.int("EMAIL_BATCH_SIZE", 100, validate=Range(min=1))
 # Material files up to this size are attached; larger ones are sent as links.
-EMAIL_MAX_ATTACHMENT_BYTES = env_int("EMAIL_MAX_ATTACHMENT_BYTES", 5 * 1024 * 1024)
+EMAIL_MAX_ATTACHMENT_BYTES = env.int("EMAIL_MAX_ATTACHMENT_BYTES", 5 * 1024 * 1024, validate=Range(min=0))
 
 # --- Celery --------------------------------------------------------------------
-CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://")
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", "filesystem://")
 if CELERY_BROKER_URL == "filesystem://":
     _broker_dir = VAR_DIR / "broker"
     # The filesystem transport fails on a missing folder; make them so any process can queue.
@@ -164,7 +171,7 @@ else:
         "visibility_timeout": 3600,
     }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -172,7 +179,7 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # How often beat runs the mailing scheduler and the sweep (seconds).
-NOTIFICATIONS_TICK_SECONDS = env_int("NOTIFICATIONS_TICK_SECONDS", 60)
+NOTIFICATIONS_TICK_SECONDS = env.int("NOTIFICATIONS_TICK_SECONDS", 60, validate=Range(min=1))
 CELERY_BEAT_SCHEDULE = {
     # Scheduled mailings whose time has come get their deliveries (and late additions their catch-up).
     "notifications-release-due-mailings": {
@@ -194,12 +201,13 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
+    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", 0, validate=Range(min=0))
 
+LOG_LEVEL = env.str("LOG_LEVEL", "INFO", validate=OneOf(["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]))
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }

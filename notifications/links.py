@@ -1,24 +1,27 @@
-"""Links in emails. No request is at hand in a worker, so they are built from settings.SITE_URL."""
+"""Absolute links in emails. No request is at hand in a worker, so they start from settings.SITE_URL."""
 
 from django.conf import settings
 from django.core import signing
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 
 _MATERIAL_SALT = "notifications.material-file"
 
 
-def registration_manage_url(registration) -> str:
-    """The contact person's self-service page, from the registration's secret token.
+def _absolute(path: str) -> str:
+    # SITE_URL is the whole public base, a sub-path included. reverse() adds the script prefix only inside a
+    # request (the web process under a sub-path), never in a worker: take it off so both build the same link.
+    return f"{settings.SITE_URL}/{path.removeprefix(get_script_prefix())}"
 
-    The one place this URL is built; the page that answers it (a later issue) must use the same shape.
-    """
-    return f"{settings.SITE_URL}/registration/{registration.token}/"
+
+def registration_manage_url(registration) -> str:
+    """The contact person's self-service page, from the registration's secret token."""
+    return _absolute(reverse("registrations:registration_detail", kwargs={"token": registration.token}))
 
 
 def material_file_url(*, material_file, participant) -> str:
     """A personal link to a material file: it works while the participant's delegation is not cancelled."""
     signed = signing.dumps([material_file.pk, participant.pk], salt=_MATERIAL_SALT, compress=True)
-    return f"{settings.SITE_URL}{reverse('notifications:material_file', args=[signed])}"
+    return _absolute(reverse("notifications:material_file", args=[signed]))
 
 
 def material_file_unsign(value: str) -> tuple[int, int]:

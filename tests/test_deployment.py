@@ -1,6 +1,7 @@
 """docker-compose.yml and .env.example agree with config/settings.py (Docker itself does not run here)."""
 
 import re
+import tomllib
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -9,12 +10,16 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 APP_SERVICES = ("web", "worker", "beat")
+# An image named with at least its major version («postgres:16», «redis:7.2», «axllent/mailpit:v1.29»), so a
+# rebuild never jumps to the next major release; how far below the major it is pinned is the operators' choice.
+IMAGE_WITH_MAJOR_VERSION = re.compile(r"^[a-z0-9][a-z0-9._/-]*:v?\d+(\.\d+)*(-[A-Za-z0-9.]+)?$")
 
 
 def settings_variables() -> set[str]:
-    """The names settings.py reads with env_str/env_bool/env_int/env_list("NAME", …)."""
+    """The names settings.py reads through environs: env.str/bool/int/list/path/dj_db_url/dj_email_url("NAME", …)."""
     source = (ROOT / "config" / "settings.py").read_text(encoding="utf-8")
-    return set(re.findall(r"""\benv_(?:str|bool|int|list)\(\s*["']([A-Za-z0-9_]+)["']""", source))
+    methods = "str|bool|int|list|path|dj_db_url|dj_email_url"
+    return set(re.findall(rf"""\benv\.(?:{methods})\(\s*["']([A-Za-z0-9_]+)["']""", source))
 
 
 def env_example_variables() -> list[str]:
@@ -42,9 +47,21 @@ def test_settings_reads_the_variables_we_expect():
 
 def test_it_has_the_services(services):
     assert {"web", "worker", "beat", "db", "redis", "mailpit"} <= set(services)
-    assert services["db"]["image"] == "postgres:16"
-    assert services["redis"]["image"] == "redis:7"
-    assert services["mailpit"]["image"].startswith("axllent/mailpit")
+
+
+@pytest.mark.parametrize(("name", "image"), [("db", "postgres"), ("redis", "redis"), ("mailpit", "axllent/mailpit")])
+def test_server_images_name_their_major_version(services, name, image):
+    assert services[name]["image"].split(":")[0] == image
+    assert IMAGE_WITH_MAJOR_VERSION.match(services[name]["image"]), services[name]["image"]
+
+
+def test_the_image_pattern_wants_a_major_version():
+    # Guards the pattern above: an untagged or «latest» image would drift to any release.
+    assert [bool(IMAGE_WITH_MAJOR_VERSION.match(i)) for i in ("postgres", "redis:latest", "postgres:16-alpine")] == [
+        False,
+        False,
+        True,
+    ]
 
 
 @pytest.mark.parametrize("name", APP_SERVICES)
@@ -104,7 +121,11 @@ def test_migrations_run_before_the_app_starts(services):
 
 def test_dockerfile_runs_gunicorn_as_a_non_root_user():
     dockerfile = (ROOT / "Dockerfile").read_text(encoding="utf-8")
-    assert re.search(r"^FROM python:3\.12-slim$", dockerfile, flags=re.MULTILINE)
+    # A Python the project supports (pyproject's requires-python), whichever minor release it is.
+    python = re.search(r"^FROM python:3\.(\d+)(-slim)?$", dockerfile, flags=re.MULTILINE)
+    assert python, "the image starts from an official python:3.x image"
+    requires = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["requires-python"]
+    assert int(python.group(1)) >= int(re.fullmatch(r">=3\.(\d+)", requires).group(1))
     assert re.search(r"^RUN pip install \.$", dockerfile, flags=re.MULTILINE)
     assert "collectstatic --noinput" in dockerfile
     users = re.findall(r"^USER (\S+)$", dockerfile, flags=re.MULTILINE)

@@ -1,6 +1,8 @@
 """Sending over SMTP: temporary and permanent failures, batches over one connection, claims."""
 
 import datetime
+import email
+import email.policy
 import socket
 
 import pytest
@@ -223,14 +225,20 @@ def test_two_workers_at_once_send_each_delivery_once(workshop, smtp_server):
     assert set(Delivery.objects.values_list("status", "attempts")) == {("sent", 1)}
 
 
-def test_without_email_url_the_emails_are_written_to_files(workshop, commit, settings, tmp_path):
-    settings.EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+def test_without_email_url_each_email_is_an_eml_file(workshop, commit, settings, tmp_path):
+    settings.EMAIL_BACKEND = "notifications.backends.EmlFileBackend"  # what settings.py picks without EMAIL_URL
     settings.EMAIL_FILE_PATH = str(tmp_path)
     with commit():
         register(workshop, "0301", language="en")
 
-    written = "".join(path.read_text() for path in tmp_path.iterdir())
-    assert written.count("Auto-Submitted: auto-generated") == 3
+    written = []
+    for path in sorted(tmp_path.iterdir()):
+        with path.open("rb") as file:
+            written.append(email.message_from_binary_file(file, policy=email.policy.default))
+    assert sorted(m["To"] for m in written) == sorted(Delivery.objects.values_list("email", flat=True))
+    assert {(m["Auto-Submitted"], m["Message-ID"]) for m in written} == {
+        ("auto-generated", message_id) for message_id in Delivery.objects.values_list("message_id", flat=True)
+    }
     assert set(Delivery.objects.values_list("status", flat=True)) == {"sent"}
 
 
