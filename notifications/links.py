@@ -14,8 +14,9 @@ def _absolute(path: str) -> str:
 
 
 def registration_manage_url(registration) -> str:
-    """The contact person's self-service page, from the registration's secret token."""
-    return _absolute(reverse("registrations:registration_detail", kwargs={"token": registration.token}))
+    """The contact person's self-service link: the registration's id and its secret (registrations/access.py)."""
+    kwargs = {"access_id": registration.access_id, "secret": registration.token}
+    return _absolute(reverse("registrations:registration_open", kwargs=kwargs))
 
 
 def material_file_url(*, material_file, participant) -> str:

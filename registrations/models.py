@@ -59,7 +59,13 @@ class Role(models.TextChoices):
 
 
 def new_token() -> str:
-    return secrets.token_urlsafe(32)  # 256 bits
+    """The secret half of a delegation's link: 256 bits from `secrets`, compared in constant time."""
+    return secrets.token_urlsafe(32)
+
+
+def new_access_id() -> str:
+    """The public half of a delegation's link: a short id to look the row up by (not a secret)."""
+    return secrets.token_urlsafe(9)  # 12 characters
 
 
 class Registration(models.Model):
@@ -98,7 +104,10 @@ class Registration(models.Model):
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, db_index=True)
     municipality_input = models.TextField(_("input"), blank=True)
     language = models.CharField(_("language"), max_length=10, default="nb")
-    token = models.CharField(_("secret token"), max_length=64, unique=True, default=new_token, editable=False)
+    # The self-service link is /registration/<access_id>/<token>/: the row is found by access_id and the token
+    # compared with hmac.compare_digest, so the response time tells nothing about the secret.
+    access_id = models.CharField(_("link id"), max_length=16, unique=True, default=new_access_id, editable=False)
+    token = models.CharField(_("secret token"), max_length=64, default=new_token, editable=False)
     created_at = models.DateTimeField(_("registered"), auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)

@@ -7,8 +7,10 @@ app_name = "registrations"
 urlpatterns = [
     path("", views.workshop_list, name="workshop_list"),
     path("workshops/<slug:slug>/", views.register, name="register"),
-    # The token is the only key: these URLs are sent by email and must not be guessable.
-    path("registration/<str:token>/", views.registration_detail, name="registration_detail"),
-    path("registration/<str:token>/receipt/", views.registration_detail, {"receipt": True}, name="receipt"),
+    # The link in the emails: the id finds the delegation, the secret opens it (see registrations/access.py).
+    path("r/<str:access_id>/<str:secret>/", views.registration_open, name="registration_open"),
+    # The pages behind it, for a visitor whose session holds the delegation.
+    path("registration/<str:access_id>/", views.registration_detail, name="registration_detail"),
+    path("registration/<str:access_id>/receipt/", views.registration_detail, {"receipt": True}, name="receipt"),
     path("privacy/", views.privacy, name="privacy"),
 ]

@@ -7,13 +7,14 @@ import datetime
 
 from django.conf import settings
 from django.db.models import Prefetch
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from registrations import forms, participant_rows, services
+from registrations import access, forms, participant_rows, services
 from registrations.errors import RegistrationError
 from registrations.models import Participant, Registration
 from registrations.selectors import sessions_with_seats, waitlist_position
@@ -90,7 +91,8 @@ def register(request, slug: str):
             except RegistrationError as refused:
                 forms.add_problems(form, formset, refused)
             else:
-                return redirect("registrations:receipt", token=registration.token)
+                access.grant(request, registration)
+                return redirect("registrations:receipt", access_id=registration.access_id)
         else:
             # A field needs fixing first; say now, not after the next try, what the delegation lacks.
             typed = participant_rows.participants_as_typed(formset)
@@ -115,13 +117,26 @@ def register(request, slug: str):
 
 @never_cache
 @require_http_methods(["GET", "HEAD"])
-def registration_detail(request, token: str, receipt: bool = False):
-    """A delegation as registered, found by its secret token only (the link in the emails)."""
+def registration_open(request, access_id: str, secret: str):
+    """The link in the emails: grant the delegation in this session, then show it without the secret."""
+    registration = access.registration_for_link(access_id=access_id, secret=secret)
+    if registration is None:
+        raise Http404
+    access.grant(request, registration)
+    return redirect("registrations:registration_detail", access_id=registration.access_id)
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD"])
+def registration_detail(request, access_id: str, receipt: bool = False):
+    """A delegation as registered, for a visitor who opened its link (or just registered it) in this session."""
+    if not access.is_granted(request, access_id):
+        return render(request, "registrations/link_needed.html", {"contact_email": _contact_email()}, status=403)
     registration = get_object_or_404(
         Registration.objects.select_related("workshop", "municipality", "session").prefetch_related(
             Prefetch("participants", queryset=Participant.objects.order_by("pk"))
         ),
-        token=token,
+        access_id=access_id,
     )
     workshop = registration.workshop
     session = registration.session or workshop.first_session

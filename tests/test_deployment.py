@@ -1,6 +1,7 @@
 """docker-compose.yml and .env.example agree with config/settings.py (Docker itself does not run here)."""
 
 import re
+import runpy
 import tomllib
 from pathlib import Path
 from urllib.parse import urlparse
@@ -104,10 +105,17 @@ def test_worker_and_beat_run_celery_with_the_config_app(services):
     assert command(services["beat"]).split() == ["celery", "-A", "config", "beat", "-l", "info"]
 
 
-def test_web_serves_gunicorn_on_8000(services):
+def gunicorn_config() -> dict:
+    return runpy.run_path(str(ROOT / "config" / "gunicorn.conf.py"))
+
+
+def test_web_serves_gunicorn_on_8000_with_the_masking_access_log(services):
     web = services["web"]
-    assert command(web).startswith("gunicorn config.wsgi")
-    assert "0.0.0.0:8000" in command(web)
+    assert command(web).split() == ["gunicorn", "config.wsgi", "-c", "config/gunicorn.conf.py"]
+    config = gunicorn_config()
+    assert config["bind"] == "0.0.0.0:8000"
+    assert config["accesslog"] == "-"
+    assert config["logger_class"] == "config.gunicorn_logging.MaskingLogger"
     assert "8000:8000" in [str(port) for port in web["ports"]]
 
 
@@ -130,7 +138,7 @@ def test_dockerfile_runs_gunicorn_as_a_non_root_user():
     assert "collectstatic --noinput" in dockerfile
     users = re.findall(r"^USER (\S+)$", dockerfile, flags=re.MULTILINE)
     assert users and users[-1] not in ("root", "0")
-    assert re.search(r'^CMD \["gunicorn", "config.wsgi", "--bind", "0.0.0.0:8000"', dockerfile, flags=re.MULTILINE)
+    assert re.search(r'^CMD \["gunicorn", "config.wsgi", "-c", "config/gunicorn.conf.py"\]$', dockerfile, flags=re.MULTILINE)
 
 
 def test_env_example_lists_exactly_the_variables_settings_reads():

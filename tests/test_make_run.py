@@ -117,19 +117,21 @@ def server(tmp_path):
     )
     manage("migrate", "--noinput", env=env)
     manage("seed_workshop", "--demo", env=env)
-    process = subprocess.Popen(
-        [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        _wait_until_it_answers(env["SITE_URL"])
-        yield env["SITE_URL"], tmp_path / "var" / "sent-mail"
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    log = tmp_path / "server.log"
+    with log.open("wb") as log_file:
+        process = subprocess.Popen(
+            [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
+            cwd=ROOT,
+            env=env,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            _wait_until_it_answers(env["SITE_URL"])
+            yield env["SITE_URL"], tmp_path / "var" / "sent-mail", log
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
 
 
 def _wait_until_it_answers(url: str) -> None:
@@ -145,7 +147,7 @@ def _wait_until_it_answers(url: str) -> None:
 
 
 def test_the_emailed_link_opens_the_delegation_on_the_server_that_sent_it(server):
-    site_url, sent_mail = server
+    site_url, sent_mail, log = server
     browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
     with browser.open(site_url + DEMO_PAGE, timeout=10) as response:
         form = _Form()
@@ -169,12 +171,20 @@ def test_the_emailed_link_opens_the_delegation_on_the_server_that_sent_it(server
         with path.open("rb") as file:
             messages.append(message_from_binary_file(file, policy=policy.default))
     [to_contact] = [m for m in messages if m["To"] == "kari@kommune.example"]
-    [link] = re.findall(r"https?://\S+/registration/\S+/", to_contact.get_body(("plain",)).get_content())
+    [link] = re.findall(r"https?://\S+/r/\S+/", to_contact.get_body(("plain",)).get_content())
     assert link.startswith(site_url + "/")
 
-    # A mail client opens it: no cookies, nothing but the link.
-    with urllib.request.urlopen(link, timeout=10) as response:
+    # The contact person opens it in a browser of their own: no cookies, nothing but the link.
+    their_browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+    with their_browser.open(link, timeout=10) as response:
         page = response.read().decode()
+        assert "/r/" not in response.url, "the secret stays in the address bar"
     assert "Tromsø" in page
     assert "Ola Kulturskole" in page
     assert "Siri Kommunalsjef" in page
+
+    # The server's request log names the page but not the secret.
+    secret = link.rstrip("/").rsplit("/", 1)[1]
+    logged = log.read_text(encoding="utf-8")
+    assert link.removeprefix(site_url).replace(secret, "[secret]") in logged
+    assert secret not in logged

@@ -42,7 +42,7 @@ READONLY_ON_CHANGE = (
     "waitlist_position",
     "preferred_session",
     "language",
-    "token",
+    "access_id",
     "created_at",
     "updated_at",
     "cancelled_at",
@@ -91,7 +91,7 @@ class RegistrationAdmin(admin.ModelAdmin):
             (_("input"), {"fields": ("municipality_input",)}),
         ]
         if obj is not None:
-            fieldsets.append((_("record"), {"fields": ("token", "created_at", "updated_at", "cancelled_at")}))
+            fieldsets.append((_("record"), {"fields": ("access_id", "created_at", "updated_at", "cancelled_at")}))
         return fieldsets
 
     def get_readonly_fields(self, request, obj=None):

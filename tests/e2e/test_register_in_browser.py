@@ -50,7 +50,7 @@ def test_a_municipality_registers_three_participants_and_reads_the_receipt(page,
     expect(page.get_by_role("status")).to_contain_text(f"Oslo has seats in the session Formiddag: {span}.")
     expect(page.get_by_role("row", name=re.compile("Per Frivillig"))).to_contain_text("Local actor: voluntary sector")
     registration = Registration.objects.get()
-    assert page.url.endswith(f"/registration/{registration.token}/receipt/")
+    assert page.url.endswith(f"/registration/{registration.access_id}/receipt/")
     assert list(registration.participants.values_list("name", "role")) == [
         ("Kari Leder", Role.CULTURE_SCHOOL_LEADER),
         ("Ola Sjef", Role.MUNICIPAL_LEADER),

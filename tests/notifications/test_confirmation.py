@@ -65,7 +65,7 @@ def test_only_the_contact_persons_copy_has_the_self_service_link(workshop, smtp_
     with commit():
         registration = register(workshop, "0301", language="en")
 
-    link = f"https://verksted.example/registration/{registration.token}/"
+    link = f"https://verksted.example/r/{registration.access_id}/{registration.token}/"
     contact_copy = smtp_server.to("kari@kommune.example")[0]
     assert link in text_body(contact_copy)
     assert link in html_body(contact_copy)
@@ -151,5 +151,5 @@ def test_a_contact_person_who_participates_gets_one_email(workshop, smtp_server,
         register(workshop, "0301", people=people, contact=contact, language="en")
 
     assert sorted(m["To"] for m in smtp_server.messages) == ["03011@KOMMUNE.EXAMPLE", "03012@kommune.example"]
-    assert "/registration/" in text_body(smtp_server.to("03011@KOMMUNE.EXAMPLE")[0])
+    assert "/r/" in text_body(smtp_server.to("03011@KOMMUNE.EXAMPLE")[0])
     assert "/registration/" not in text_body(smtp_server.to("03012@kommune.example")[0])

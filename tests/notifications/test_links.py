@@ -4,6 +4,7 @@ The links are followed as a mail client would: taken from the received message, 
 nothing else, from pytest-django's live server standing in for the site at SITE_URL.
 """
 
+import http.cookiejar
 import re
 import urllib.request
 
@@ -14,6 +15,7 @@ from django.urls import set_script_prefix
 from notifications import tasks
 from notifications.links import registration_manage_url
 from notifications.models import MaterialFile
+from registrations.models import Registration
 from tests.conftest import oslo, register
 from tests.notifications.conftest import subject, text_body
 
@@ -25,7 +27,9 @@ def links(message) -> list[str]:
 
 
 def fetch(url: str) -> bytes:
-    with urllib.request.urlopen(url, timeout=10) as response:
+    """The page at url as a fresh browser gets it: cookies kept across the redirect, nothing else."""
+    browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+    with browser.open(url, timeout=10) as response:
         return response.read()
 
 
@@ -41,7 +45,7 @@ def test_the_contact_persons_link_opens_the_delegation(site, workshop, smtp_serv
 
     [message] = smtp_server.to("kari@kommune.example")
     [link] = [url for url in links(message) if url.startswith(site)]
-    assert "/registration/" in link
+    assert f"/r/{Registration.objects.get().access_id}/" in link
     page = fetch(link).decode()
     assert "Tromsø" in page
     assert "Person 54011" in page and "Person 54012" in page
@@ -66,7 +70,7 @@ def test_a_material_link_downloads_the_file(site, workshop, smtp_server, commit,
 def test_the_link_keeps_the_sub_path_of_the_site_in_a_worker_and_in_a_request(settings, workshop):
     settings.SITE_URL = "https://example.no/verksted"
     registration = register(workshop, "0301")
-    expected = f"https://example.no/verksted/registration/{registration.token}/"
+    expected = f"https://example.no/verksted/r/{registration.access_id}/{registration.token}/"
     assert registration_manage_url(registration) == expected
 
     # Inside a request served under /verksted, reverse() adds the prefix itself; the link stays the same.

@@ -215,14 +215,18 @@ def test_a_closed_preferred_session_is_reported_on_its_field(staff, workshop, ov
     assert Registration.objects.count() == 0
 
 
-def test_status_session_and_token_are_read_only_on_the_change_form(staff, workshop, before_deadline):
+def test_status_session_and_link_id_are_read_only_and_the_secret_not_shown(
+    staff, workshop, before_deadline
+):
     registration = register(workshop, "0301")
     url = f"{CHANGELIST_URL}{registration.pk}/change/"
 
     content = staff.get(url).content.decode()
-    for name in ("status", "session", "token", "workshop", "municipality"):
+    for name in ("status", "session", "token", "access_id", "workshop", "municipality"):
         assert f'name="{name}"' not in content
-    assert registration.token in content
+    # Staff see the link's id (to trace a support case), never its secret.
+    assert registration.access_id in content
+    assert registration.token not in content
 
     submit(staff, url, change_data(registration, rows(registration), status="cancelled", session=""), follow=True)
 

@@ -133,7 +133,7 @@ def test_a_valid_delegation_is_saved_and_the_receipt_shows_it(client, workshop, 
 
     registration = Registration.objects.get()
     assert response.status_code == 302
-    assert response["Location"] == f"/registration/{registration.token}/receipt/"
+    assert response["Location"] == f"/registration/{registration.access_id}/receipt/"
     assert (registration.municipality.name, registration.status, registration.session) == (
         "Oslo",
         Registration.Status.CONFIRMED,
@@ -183,10 +183,10 @@ def test_completely_empty_rows_are_ignored(client, workshop):
 
 def test_the_email_link_shows_the_delegation_and_unknown_tokens_are_404(en_client, workshop):
     registration = register(workshop, "0301")
-    text = page_text(en_client.get(f"/registration/{registration.token}/"))
+    assert en_client.get(f"/r/{registration.access_id}/{registration.token}x/").status_code == 404
+    assert en_client.get(f"/registration/{registration.access_id}/receipt/").status_code == 403
+    text = page_text(en_client.get(f"/r/{registration.access_id}/{registration.token}/", follow=True))
     assert "Your registration" in text and "Oslo" in text and "Person 03011" in text
-    assert en_client.get(f"/registration/{registration.token}x/").status_code == 404
-    assert en_client.get(f"/registration/{registration.pk}/receipt/").status_code == 404
 
 
 def test_a_delegation_on_the_waiting_list_is_told_its_place(en_client, workshop, main_session):

@@ -1,0 +1,118 @@
+"""The delegation's secret link: what opens it, what does not, and that its secret stays out of the logs."""
+
+import os
+import re
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from config.logging import mask_secrets
+from registrations.models import Registration
+from tests.conftest import register
+from tests.registrations.conftest import page_text
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def registration(workshop, before_deadline) -> Registration:
+    return register(workshop, "5401")  # Tromsø
+
+
+def test_the_link_has_a_short_id_and_a_secret_of_at_least_128_bits(registration):
+    assert len(registration.access_id) == 12
+    # token_urlsafe: 6 bits a character.
+    assert len(registration.token) * 6 >= 256
+    other = register(registration.workshop, "0301")
+    assert (other.access_id, other.token) != (registration.access_id, registration.token)
+
+
+def test_the_link_opens_the_delegation_and_takes_the_secret_out_of_the_address(client, registration):
+    response = client.get(f"/r/{registration.access_id}/{registration.token}/")
+
+    assert response.status_code == 302
+    assert response["Location"] == f"/registration/{registration.access_id}/"
+    text = page_text(client.get(response["Location"]))
+    assert "Tromsø" in text
+    assert "Person 54011" in text
+
+
+@pytest.mark.parametrize("wrong", ["secret", "token-with-one-letter-off", ""])
+def test_a_wrong_secret_opens_nothing(client, registration, wrong):
+    secret = registration.token[:-1] + ("A" if registration.token[-1] != "A" else "B") if wrong == "secret" else wrong
+    response = client.get(f"/r/{registration.access_id}/{secret}x/")
+
+    assert response.status_code == 404
+    page = client.get(f"/registration/{registration.access_id}/")
+    assert page.status_code == 403
+    assert "Tromsø" not in page_text(page)
+
+
+def test_an_unknown_id_answers_like_a_wrong_secret(client, registration):
+    assert client.get(f"/r/AAAAAAAAAAAA/{registration.token}/").status_code == 404
+
+
+def test_without_the_link_the_page_says_how_to_open_it(client, registration):
+    response = client.get(f"/registration/{registration.access_id}/")
+
+    assert response.status_code == 403
+    assert "Åpne lenken fra e-posten" in page_text(response)
+    assert "Person 54011" not in page_text(response)
+
+
+def test_the_masking_keeps_the_id_and_hides_the_secret():
+    line = '"GET /r/AbCd-123_xyz/s3cr3t-Value_0123456789abcdef/ HTTP/1.1" 302 0'
+    assert mask_secrets(line) == '"GET /r/AbCd-123_xyz/[secret]/ HTTP/1.1" 302 0'
+    assert mask_secrets("Not Found: /r/AbCd/zzz/") == "Not Found: /r/AbCd/[secret]/"
+    assert mask_secrets("GET /registration/AbCd/ HTTP/1.1") == "GET /registration/AbCd/ HTTP/1.1"
+
+
+def test_gunicorn_as_configured_for_production_logs_no_secret(tmp_path):
+    """The production server (config/gunicorn.conf.py, as docker-compose.yml runs it) on a free port."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {
+        **{k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "CELERY_BROKER_URL", "VAR_DIR")},
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        "VAR_DIR": str(tmp_path / "var"),
+        "GUNICORN_BIND": f"127.0.0.1:{port}",
+        "GUNICORN_WORKERS": "1",
+    }
+    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput"], cwd=ROOT, env=env, check=True, timeout=60)
+    log = tmp_path / "gunicorn.log"
+    secret = "Zq9-secretpart_ThatMustNotBeLogged0123456"
+    with log.open("wb") as log_file:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "config.wsgi", "-c", "config/gunicorn.conf.py"],
+            cwd=ROOT,
+            env=env,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            deadline = time.monotonic() + 20
+            while True:
+                try:
+                    urllib.request.urlopen(f"http://127.0.0.1:{port}/r/SomeId123456/{secret}/", timeout=2)
+                except urllib.error.HTTPError as answered:
+                    assert answered.code == 404
+                    break
+                except OSError:
+                    if time.monotonic() > deadline:
+                        raise
+                    time.sleep(0.2)
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
+    logged = log.read_text(encoding="utf-8")
+    assert re.search(r'"GET /r/SomeId123456/\[secret\]/ HTTP/1\.1" 404', logged), logged[-2000:]
+    assert "Not Found: /r/SomeId123456/[secret]/" in logged  # Django's own warning, masked too
+    assert secret not in logged
