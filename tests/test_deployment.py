@@ -138,7 +138,9 @@ def test_dockerfile_runs_gunicorn_as_a_non_root_user():
     assert "collectstatic --noinput" in dockerfile
     users = re.findall(r"^USER (\S+)$", dockerfile, flags=re.MULTILINE)
     assert users and users[-1] not in ("root", "0")
-    assert re.search(r'^CMD \["gunicorn", "config.wsgi", "-c", "config/gunicorn.conf.py"\]$', dockerfile, flags=re.MULTILINE)
+    assert re.search(
+        r'^CMD \["gunicorn", "config.wsgi", "-c", "config/gunicorn.conf.py"\]$', dockerfile, flags=re.MULTILINE
+    )
 
 
 def test_env_example_lists_exactly_the_variables_settings_reads():

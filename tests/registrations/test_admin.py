@@ -215,9 +215,7 @@ def test_a_closed_preferred_session_is_reported_on_its_field(staff, workshop, ov
     assert Registration.objects.count() == 0
 
 
-def test_status_session_and_link_id_are_read_only_and_the_secret_not_shown(
-    staff, workshop, before_deadline
-):
+def test_status_session_and_link_id_are_read_only_and_the_secret_not_shown(staff, workshop, before_deadline):
     registration = register(workshop, "0301")
     url = f"{CHANGELIST_URL}{registration.pk}/change/"
 
