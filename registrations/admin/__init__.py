@@ -5,4 +5,4 @@ services (opening an overflow session moves waiting-list delegations), and works
 registrations/. Every write with a rule goes through registrations.services.
 """
 
-from registrations.admin import municipalities, registrations, workshops  # noqa: F401  (registers the admins)
+from registrations.admin import action_log, municipalities, registrations, site, workshops  # noqa: F401  (registers)

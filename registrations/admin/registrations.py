@@ -15,11 +15,14 @@ from django.contrib.admin.models import LogEntry
 from django.db.models import Count
 from django.template.response import TemplateResponse
 from django.utils import translation
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from notifications.admin import DeliveryInline, ParticipantDeliveryInline
 from registrations import selectors, services
+from registrations.admin.action_log import registration_log_panel
+from registrations.admin.filters import CountyFilter, RegistrationCountyFilter
 from registrations.admin.forms import (
     MoveForm,
     ParticipantFormSet,
@@ -68,7 +71,7 @@ class ParticipantInline(admin.TabularInline):
 @admin.register(Registration)
 class RegistrationAdmin(admin.ModelAdmin):
     list_display = ("municipality", "county", "session", "participant_count", "status", "created_at")
-    list_filter = ("workshop", "session", "municipality__county", "status")
+    list_filter = ("workshop", "session", RegistrationCountyFilter, "status")
     # The workshop too: each row's checkbox is labelled with str(registration), which names it.
     list_select_related = ("municipality", "session", "workshop")
     search_fields = ("municipality__name", "participants__name", "participants__email", "contact_name", "contact_email")
@@ -87,15 +90,22 @@ class RegistrationAdmin(admin.ModelAdmin):
             main = ("workshop", "municipality", "status", "session", "waitlist_position", *main[2:])
         fieldsets = [
             (None, {"fields": main}),
-            (_("contact person"), {"fields": CONTACT_FIELDS}),
-            (_("input"), {"fields": ("municipality_input",)}),
+            (capfirst(_("contact person")), {"fields": CONTACT_FIELDS}),
+            (capfirst(_("input")), {"fields": ("municipality_input",)}),
         ]
         if obj is not None:
-            fieldsets.append((_("record"), {"fields": ("access_id", "created_at", "updated_at", "cancelled_at")}))
+            fieldsets.append(
+                (capfirst(_("record")), {"fields": ("access_id", "created_at", "updated_at", "cancelled_at")})
+            )
+            fieldsets.append((_("Who did what"), {"fields": ("action_log",)}))
         return fieldsets
 
     def get_readonly_fields(self, request, obj=None):
-        return READONLY_ON_CHANGE if obj is not None else ()
+        return (*READONLY_ON_CHANGE, "action_log") if obj is not None else ()
+
+    @admin.display(description=_("log"))
+    def action_log(self, registration: Registration) -> str:
+        return registration_log_panel(registration)
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if db_field.name == "language":
@@ -283,18 +293,30 @@ class RegistrationAdmin(admin.ModelAdmin):
 
 @admin.register(Participant)
 class ParticipantAdmin(ReadOnlyModelAdmin):
-    """A read-only list of everyone registered; they are changed on their registration's page."""
+    """The attendee list: everyone registered, with their delegation's county, session and status.
 
-    list_display = ("name", "email", "role", "municipality", "registration_status", "session")
-    list_filter = ("registration__workshop", "role", "registration__status")
-    list_select_related = ("registration__municipality", "registration__session")
-    search_fields = ("name", "email", "registration__municipality__name")
+    Read-only: participants are changed on their registration's page, through the services.
+    """
+
+    list_display = ("name", "email", "role", "municipality", "county", "workshop", "session", "registration_status")
+    list_filter = ("registration__workshop", "registration__session", CountyFilter, "role", "registration__status")
+    list_select_related = ("registration__municipality", "registration__session", "registration__workshop")
+    search_fields = ("name", "email", "title", "registration__municipality__name", "registration__contact_name")
+    ordering = ("registration__municipality__name", "pk")
     # The emails sent to this participant (read-only, from the notifications app).
     inlines = [ParticipantDeliveryInline]
 
     @admin.display(description=_("municipality"), ordering="registration__municipality__name")
     def municipality(self, participant: Participant):
         return participant.registration.municipality
+
+    @admin.display(description=_("county"), ordering="registration__municipality__county")
+    def county(self, participant: Participant) -> str:
+        return participant.registration.municipality.county
+
+    @admin.display(description=_("workshop"), ordering="registration__workshop__title")
+    def workshop(self, participant: Participant):
+        return participant.registration.workshop
 
     @admin.display(description=_("status"), ordering="registration__status")
     def registration_status(self, participant: Participant) -> str:

@@ -1,14 +1,18 @@
 """Workshops and sessions. Opening and closing sessions go through registrations.services."""
 
+from functools import partial
+
 from django import forms
 from django.contrib import admin, messages
 from django.db import models
 from django.db.models import Min
+from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from notifications.admin import MaterialFileInline
 from registrations import selectors, services
+from registrations.backoffice import overview_pages
 from registrations.errors import RegistrationError
 from workshops.audit import Actor
 from workshops.models import Session, Workshop
@@ -163,6 +167,23 @@ class WorkshopAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(first_session_starts_at=Min("sessions__starts_at"))
+
+    def get_urls(self):
+        # The overview and opening a session from it: pages of the back office (registrations/backoffice/).
+        view = self.admin_site.admin_view
+        return [
+            path(
+                "<int:object_id>/overview/",
+                view(partial(overview_pages.workshop_overview_page, self)),
+                name="workshops_workshop_overview",
+            ),
+            path(
+                "<int:object_id>/overview/open/<int:session_id>/",
+                view(partial(overview_pages.workshop_overview_open_session, self)),
+                name="workshops_workshop_overview_open",
+            ),
+            *super().get_urls(),
+        ]
 
     @admin.display(description=_("first session"), ordering="first_session_starts_at")
     def first_session_starts(self, workshop: Workshop):

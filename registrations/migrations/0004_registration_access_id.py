@@ -14,7 +14,7 @@ def give_access_ids(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("registrations", "0002_load_municipalities"),
+        ("registrations", "0003_staff_groups"),
     ]
 
     operations = [
