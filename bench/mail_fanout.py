@@ -141,9 +141,13 @@ def seed(n: int):
 def release(workshop) -> list[int]:
     """A message from the organisers to every participant: its deliveries, as "Send now" creates them."""
     from notifications import scheduling, sending, services
+    from workshops.audit import SYSTEM
 
     mailing = services.mailing_create_custom(
-        workshop=workshop, subject="Nytt fra arrangørene", body="Hei {participant_name}! Økta er {session_time}."
+        workshop=workshop,
+        subject="Nytt fra arrangørene",
+        body="Hei {participant_name}! Økta er {session_time}.",
+        actor=SYSTEM,
     )
     mailing.scheduled_for = sending.timezone.now()
     mailing.save()

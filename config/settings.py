@@ -143,6 +143,8 @@ else:
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", 20, validate=Range(min=1))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", "Kulturskolerådet <verksted@kulturskoleradet.no>")
 EMAIL_REPLY_TO = env.list("EMAIL_REPLY_TO", ["post@kulturskoleradet.no"], subcast=str.strip)
+# The organisers' address: told two days ahead about scheduled mailings nobody has approved yet.
+ORGANISERS_EMAIL = env.str("ORGANISERS_EMAIL", EMAIL_REPLY_TO[0] if EMAIL_REPLY_TO else "")
 SERVER_EMAIL = env.str("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
 # How many deliveries one task sends over one SMTP connection.
 EMAIL_BATCH_SIZE = env.int("EMAIL_BATCH_SIZE", 100, validate=Range(min=1))
@@ -184,6 +186,11 @@ CELERY_BEAT_SCHEDULE = {
     # Scheduled mailings whose time has come get their deliveries (and late additions their catch-up).
     "notifications-release-due-mailings": {
         "task": "notifications.tasks.release_due_mailings",
+        "schedule": NOTIFICATIONS_TICK_SECONDS,
+    },
+    # The organisers hear about scheduled mailings due within two days that nobody has approved.
+    "notifications-remind-approvals": {
+        "task": "notifications.tasks.remind_approvals",
         "schedule": NOTIFICATIONS_TICK_SECONDS,
     },
     # Deliveries never queued (broker down at commit) or left by a dead worker are queued again.

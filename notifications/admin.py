@@ -2,20 +2,42 @@
 
 Other apps' admins import ``DeliveryInline`` (on a registration) and ``ParticipantDeliveryInline`` (on a
 participant) for a person's delivery history, and ``MaterialFileInline`` for the workshop page.
+
+Mailings and deliveries are history: nobody deletes them here. Every action that sends needs the
+"send_mailing" permission (``permissions=["send"]``): a view-only user neither sees nor can post them.
 """
 
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import Count, Q
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from notifications import admin_preview, services
-from notifications.models import Delivery, Mailing, MaterialFile
+from notifications import admin_approval, admin_preview, selectors, services
+from notifications.models import Delivery, LedgerEntry, Mailing, MaterialFile
 from notifications.placeholders import SAMPLE_VALUES, placeholders_help, placeholders_render, placeholders_validate
+from workshops.audit import Actor
+
+
+class _SendPermission:
+    """``permissions=["send"]`` on an action: only staff allowed to send and approve mailings."""
+
+    def has_send_permission(self, request) -> bool:
+        return request.user.has_perm("notifications.send_mailing")
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # the record of what was sent to whom
+
+
+def _material_sent(workshop_id) -> bool:
+    """Whether the workshop's material went to anyone (the ledger outlives any row)."""
+    return LedgerEntry.objects.filter(
+        key=Mailing(kind=Mailing.Kind.MATERIAL, workshop_id=workshop_id).ledger_key
+    ).exists()
+
 
 _DELIVERY_FIELDS = ("mailing", "email", "status", "attempts", "sent_at", "last_error", "message_id")
 
@@ -48,11 +70,17 @@ class ParticipantDeliveryInline(_DeliveryHistory):
 
 
 class MaterialFileInline(admin.TabularInline):
-    """Material files on the workshop page (WorkshopAdmin)."""
+    """Material files on the workshop page (WorkshopAdmin). Deletable until the material went to someone:
+    from then on sent emails link to them."""
 
     model = MaterialFile
     fields = ("title", "file", "position")
     extra = 1
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and _material_sent(obj.pk):
+            return False
+        return super().has_delete_permission(request, obj)
 
 
 @admin.register(MaterialFile)
@@ -60,6 +88,13 @@ class MaterialFileAdmin(admin.ModelAdmin):
     list_display = ("title", "workshop", "filename", "uploaded_at")
     list_filter = ("workshop",)
     fields = ("workshop", "title", "file", "position")
+
+    def has_delete_permission(self, request, obj=None):
+        # Sent emails link to the files (and the list's bulk delete cannot tell): deletable one by one only
+        # while the workshop's material has gone to nobody.
+        if obj is None or _material_sent(obj.workshop_id):
+            return False
+        return super().has_delete_permission(request, obj)
 
 
 class MailingForm(forms.ModelForm):
@@ -96,13 +131,23 @@ class MailingForm(forms.ModelForm):
 
 
 @admin.register(Mailing)
-class MailingAdmin(admin.ModelAdmin):
+class MailingAdmin(_SendPermission, admin.ModelAdmin):
     form = MailingForm
-    list_display = ("__str__", "workshop", "kind", "scheduled_for", "released_at", "pending", "sent", "failed")
+    list_display = (
+        "__str__",
+        "workshop",
+        "kind",
+        "scheduled_for",
+        "approval",
+        "released_at",
+        "pending",
+        "sent",
+        "failed",
+    )
     list_filter = ("workshop", "kind")
-    list_select_related = ("workshop", "session", "registration__municipality")
+    list_select_related = ("workshop", "session", "registration__municipality", "approved_by")
     date_hierarchy = "scheduled_for"
-    actions = ["send_now", "send_test_to_me", "retry_failed"]
+    actions = ["approve", "withdraw_approval", "send_now", "send_test_to_me", "retry_failed"]
     search_fields = ("subject", "registration__municipality__name")
 
     def get_queryset(self, request):
@@ -124,6 +169,28 @@ class MailingAdmin(admin.ModelAdmin):
     def failed(self, mailing):
         return mailing.n_failed
 
+    @admin.display(description=_("approval"), ordering="approved_at")
+    def approval(self, mailing):
+        if not mailing.is_scheduled_kind:
+            return "–"
+        if mailing.approved_at is None:
+            return _("awaiting approval")
+        return _("approved by %(user)s") % {"user": mailing.approved_by or "–"}
+
+    def get_urls(self):
+        approve = self.admin_site.admin_view(self.approval_view)
+        return [path("<path:object_id>/approve/", approve, name="notifications_mailing_approve"), *super().get_urls()]
+
+    def approval_view(self, request, object_id):
+        return admin_approval.approval_view(self, request, object_id)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        mailing = self.get_object(request, object_id)
+        extra_context = dict(extra_context or {})
+        if mailing is not None and mailing.is_scheduled_kind and self.has_send_permission(request):
+            extra_context["approval_url"] = reverse("admin:notifications_mailing_approve", args=[mailing.pk])
+        return super().change_view(request, object_id, form_url, extra_context)
+
     def get_fields(self, request, obj=None):
         if obj is None:
             return ("workshop", "session", "subject", "body", "placeholder_preview")
@@ -136,6 +203,9 @@ class MailingAdmin(admin.ModelAdmin):
             "subject",
             "body",
             "scheduled_for",
+            "approved_at",
+            "approved_by",
+            "checklist",
             "released_at",
             "delivery_counts",
             "placeholder_preview",
@@ -152,6 +222,9 @@ class MailingAdmin(admin.ModelAdmin):
             "registration",
             "days_before",
             "scheduled_for",
+            "approved_at",
+            "approved_by",
+            "checklist",
             "released_at",
             "delivery_counts",
             "placeholder_preview",
@@ -164,17 +237,35 @@ class MailingAdmin(admin.ModelAdmin):
         return locked
 
     def save_model(self, request, obj, form, change):
-        if not change:
-            obj.kind = Mailing.Kind.CUSTOM
-            obj.created_by = request.user
-        super().save_model(request, obj, form, change)
+        if change:
+            return super().save_model(request, obj, form, change)
+        created = services.mailing_create_custom(
+            workshop=obj.workshop,
+            session=obj.session,
+            subject=obj.subject,
+            body=obj.body,
+            actor=Actor.staff(request.user),
+        )
+        # The admin goes on with `obj` (its log entry, the redirect): make it the row the service wrote.
+        for field in Mailing._meta.concrete_fields:
+            setattr(obj, field.attname, getattr(created, field.attname))
+        obj._state.adding = False
 
     @admin.display(description=_("deliveries"))
     def delivery_counts(self, mailing):
         url = reverse("admin:notifications_delivery_changelist") + f"?mailing__id__exact={mailing.pk}"
-        counts = mailing.deliveries.values("status").order_by().annotate(n=Count("pk"))
-        text = ", ".join(f"{Delivery.Status(row['status']).label}: {row['n']}" for row in counts) or "–"
+        counts = selectors.mailing_counts(mailing=mailing)
+        text = ", ".join(f"{Delivery.Status(status).label}: {n}" for status, n in counts.items() if n) or "–"
         return format_html('<a href="{}">{}</a>', url, text)
+
+    @admin.display(description=_("checklist"))
+    def checklist(self, mailing):
+        if not mailing.is_scheduled_kind:
+            return "–"
+        gaps = selectors.mailing_checklist(mailing=mailing)
+        if not gaps:
+            return _("Complete.")
+        return format_html("<ul>{}</ul>", format_html_join("", "<li>{}</li>", ((gap.message,) for gap in gaps)))
 
     @admin.display(description=_("text with sample values"))
     def placeholder_preview(self, mailing):
@@ -194,16 +285,35 @@ class MailingAdmin(admin.ModelAdmin):
 
     # --- Actions ------------------------------------------------------------------------------
 
-    @admin.action(description=_("Send now to every recipient"))
+    @admin.action(description=_("Approve (shows what is missing)…"), permissions=["send"])
+    def approve(self, request, queryset):
+        return admin_approval.approval_page(self, request, list(queryset), action="approve")
+
+    @admin.action(description=_("Withdraw approval"), permissions=["send"])
+    def withdraw_approval(self, request, queryset):
+        for mailing in queryset.filter(approved_at__isnull=False, kind__in=Mailing.SCHEDULED_KINDS):
+            try:
+                services.mailing_approval_withdraw(mailing=mailing, actor=Actor.staff(request.user))
+            except services.MailingError as exc:
+                self.message_user(request, exc.message, messages.ERROR)
+            else:
+                self.message_user(request, _("Approval of «%(mailing)s» withdrawn.") % {"mailing": mailing})
+
+    @admin.action(description=_("Send now to every recipient"), permissions=["send"])
     def send_now(self, request, queryset):
         total = 0
         for mailing in queryset:
             if mailing.is_about_registration:
                 continue
-            total += len(services.mailing_send_now(mailing=mailing, now=timezone.now()))
+            try:
+                ids = services.mailing_send_now(mailing=mailing, actor=Actor.staff(request.user), now=timezone.now())
+            except services.MailingError as exc:
+                self.message_user(request, exc.message, messages.ERROR)
+                continue
+            total += len(ids)
         self.message_user(request, ngettext("%d email queued.", "%d emails queued.", total) % total)
 
-    @admin.action(description=_("Send a test to me"))
+    @admin.action(description=_("Send a test to me"), permissions=["send"])
     def send_test_to_me(self, request, queryset):
         if not request.user.email:
             self.message_user(request, _("Your user has no email address."), messages.ERROR)
@@ -222,16 +332,18 @@ class MailingAdmin(admin.ModelAdmin):
                     _("Test of «%(mailing)s» sent to %(email)s.") % {"mailing": mailing, "email": request.user.email},
                 )
 
-    @admin.action(description=_("Retry failed deliveries"))
+    @admin.action(description=_("Retry failed deliveries"), permissions=["send"])
     def retry_failed(self, request, queryset):
-        ids = services.deliveries_retry(deliveries=Delivery.objects.filter(mailing__in=queryset))
+        ids = services.deliveries_retry(
+            deliveries=Delivery.objects.filter(mailing__in=queryset), actor=Actor.staff(request.user)
+        )
         self.message_user(
             request, ngettext("%d delivery queued again.", "%d deliveries queued again.", len(ids)) % len(ids)
         )
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(admin.ModelAdmin):
+class DeliveryAdmin(_SendPermission, admin.ModelAdmin):
     list_display = ("email", "mailing", "status", "attempts", "sent_at", "next_attempt_at", "short_error")
     list_filter = ("status", "mailing__kind", "mailing__workshop")
     list_select_related = ("mailing__workshop", "mailing__session", "mailing__registration__municipality")
@@ -262,9 +374,9 @@ class DeliveryAdmin(admin.ModelAdmin):
     def short_error(self, delivery):
         return (delivery.last_error[:80] + "…") if len(delivery.last_error) > 80 else delivery.last_error
 
-    @admin.action(description=_("Retry (failed or not sent)"))
+    @admin.action(description=_("Retry (failed or not sent)"), permissions=["send"])
     def retry(self, request, queryset):
-        ids = services.deliveries_retry(deliveries=queryset)
+        ids = services.deliveries_retry(deliveries=queryset, actor=Actor.staff(request.user))
         self.message_user(
             request, ngettext("%d delivery queued again.", "%d deliveries queued again.", len(ids)) % len(ids)
         )

@@ -12,6 +12,7 @@ from email.utils import formataddr, make_msgid, parseaddr
 from django.conf import settings
 from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import translation
 
 
@@ -92,3 +93,10 @@ def attachment_part(filename: str, content: bytes, mimetype: str) -> MIMEBase:
     """
     carrier = EmailMessage(attachments=[(filename, content, mimetype)])
     return carrier.message().get_payload()[-1]  # the only part: the carrier has no body
+
+
+def send_approval_reminder(*, mailing, gaps: list, to: str) -> None:
+    """Tell the organisers' address that a scheduled mailing awaits approval, with what it still lacks."""
+    url = settings.SITE_URL + reverse("admin:notifications_mailing_change", args=[mailing.pk])
+    context = {"mailing": mailing, "workshop": mailing.workshop, "gaps": gaps, "admin_url": url}
+    make_message("approval-reminder", to=to, context=context, language=settings.LANGUAGE_CODE).send()

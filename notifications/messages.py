@@ -1,5 +1,6 @@
 """What each kind of email says, for one delivery. Content is rendered when the delivery is sent, so it
-shows the delegation as it is then; the eligibility of workshop mailings is checked again at that moment.
+shows the delegation as it is then. Only builds messages: who may still receive one is decided by
+selectors.deliveries_eligibility, before this runs (sending.deliveries_send).
 """
 
 import datetime
@@ -101,9 +102,11 @@ def _read_material_files(workshop_id: int) -> list[tuple[MaterialFile, MIMEBase 
     return rows
 
 
-def messages_for(deliveries: list[Delivery], *, now: datetime.datetime) -> dict[int, Plan]:
+def messages_for(deliveries: list[Delivery], *, now: datetime.datetime, skip: dict[int, str]) -> dict[int, Plan]:
+    """The message of each delivery; ``skip`` (delivery id → reason) are those no longer to be sent
+    (selectors.deliveries_eligibility)."""
     batch = Batch(now=now)
-    plans = {d.pk: Plan(skip_reason=reason) for d, reason in _ineligible(deliveries, now).items()}
+    plans = {pk: Plan(skip_reason=reason) for pk, reason in skip.items()}
     for delivery in deliveries:
         if delivery.pk in plans:
             continue
@@ -116,44 +119,6 @@ def messages_for(deliveries: list[Delivery], *, now: datetime.datetime) -> dict[
             plan.error = f"Could not build the email: {type(exc).__name__}: {exc}"
         plans[delivery.pk] = plan
     return plans
-
-
-def _ineligible(deliveries: list[Delivery], now: datetime.datetime) -> dict[Delivery, str]:
-    """Deliveries that must not be sent any more, with the reason. Re-points the others at their recipient."""
-    skip: dict[Delivery, str] = {}
-    by_mailing: dict[int, list[Delivery]] = {}
-    for delivery in deliveries:
-        mailing = delivery.mailing
-        if mailing.is_about_registration:
-            registration = delivery.registration or mailing.registration
-            if registration is None:
-                skip[delivery] = "The registration was deleted."
-            elif mailing.kind != Kind.CANCELLATION and registration.status == Registration.Status.CANCELLED:
-                skip[delivery] = "The registration was cancelled."
-            delivery.registration = registration
-        else:
-            by_mailing.setdefault(mailing.pk, []).append(delivery)
-    for group in by_mailing.values():
-        mailing = group[0].mailing
-        end = selectors.mailing_window_end(mailing=mailing)
-        audience = {r.key: r for r in selectors.mailing_audience(mailing=mailing, emails=[d.email for d in group])}
-        for delivery in group:
-            recipient = audience.get(delivery.email.strip().lower())
-            if end is not None and end <= now:
-                skip[delivery] = "The session is over."
-            elif recipient is None:
-                skip[delivery] = "The recipient is no longer registered for this mailing."
-            elif (delivery.registration_id, delivery.participant_id) != (
-                recipient.registration.pk,
-                recipient.participant.pk,
-            ):
-                # E.g. one of their two delegations was cancelled: address them through the other.
-                Delivery.objects.filter(pk=delivery.pk).update(
-                    registration=recipient.registration, participant=recipient.participant
-                )
-            if recipient is not None:
-                delivery.registration, delivery.participant = recipient.registration, recipient.participant
-    return skip
 
 
 # --- The context every email shares ---------------------------------------------------------------

@@ -4,6 +4,9 @@ A Mailing is one email with one meaning: the material of a workshop, a reminder 
 message from staff, or one event of one delegation (its confirmation, a session change, its cancellation).
 A Delivery is that mailing for one address. The unique constraint on (mailing, lower(email)) is what makes
 "exactly once" hold even when two workers or a beat tick and a registration race to create the same row.
+A LedgerEntry remembers that a workshop mailing was given to an address by what the mailing is, not by its
+row: deleting rows cannot make the scheduler send it again. Mailings and deliveries are history; they are
+never deleted through the admin, and a mailing with deliveries cannot be deleted at all (PROTECT).
 """
 
 import secrets
@@ -98,6 +101,18 @@ class Mailing(models.Model):
         _("send at"), null=True, blank=True, db_index=True, help_text=_("Empty while a message is a draft.")
     )
     released_at = models.DateTimeField(_("deliveries created"), null=True, blank=True)
+    # A scheduled mailing (material, reminder) goes out only once staff approved it (services.mailing_approve).
+    approved_at = models.DateTimeField(_("approved"), null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("approved by"),
+    )
+    # When the organisers were told that it awaits approval (once per mailing).
+    approval_reminder_sent_at = models.DateTimeField(_("approval reminder sent"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -107,6 +122,7 @@ class Mailing(models.Model):
         verbose_name = _("mailing")
         verbose_name_plural = _("mailings")
         ordering = ["-scheduled_for", "-pk"]
+        permissions = [("send_mailing", _("Can send and approve mailings"))]
         constraints = [
             models.UniqueConstraint(
                 fields=["workshop"], condition=Q(kind="material"), name="mailing_one_material_per_workshop"
@@ -136,6 +152,21 @@ class Mailing(models.Model):
     def is_about_registration(self) -> bool:
         return self.kind in self.REGISTRATION_KINDS
 
+    @property
+    def is_scheduled_kind(self) -> bool:
+        return self.kind in self.SCHEDULED_KINDS
+
+    @property
+    def ledger_key(self) -> str:
+        """What this workshop mailing IS, in plain ids: the same key for a row created again after a delete."""
+        if self.kind == self.Kind.MATERIAL:
+            return f"material:workshop={self.workshop_id}"
+        if self.kind == self.Kind.REMINDER:
+            return f"reminder:session={self.session_id}:days={self.days_before}"
+        if self.kind == self.Kind.CUSTOM:
+            return f"custom:mailing={self.pk}"
+        raise ValueError("registration mailings are not in the ledger")
+
 
 class Delivery(models.Model):
     """One mailing to one address. Claimed by exactly one worker with a conditional UPDATE."""
@@ -147,7 +178,7 @@ class Delivery(models.Model):
         FAILED = "failed", _("failed")
         SKIPPED = "skipped", _("not sent")
 
-    mailing = models.ForeignKey(Mailing, on_delete=models.CASCADE, related_name="deliveries", verbose_name=_("mailing"))
+    mailing = models.ForeignKey(Mailing, on_delete=models.PROTECT, related_name="deliveries", verbose_name=_("mailing"))
     email = models.EmailField(_("email"))
     name = models.CharField(_("name"), max_length=200, blank=True)
     registration = models.ForeignKey(
@@ -193,3 +224,25 @@ class Delivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.mailing} → {self.email}"
+
+
+class LedgerEntry(models.Model):
+    """A workshop mailing was given to an address: at most once, whatever happens to the Mailing rows.
+
+    ``key`` is Mailing.ledger_key (plain ids, no foreign key that a delete could cascade through). Written
+    in the transaction that creates the Delivery, and read by the scheduler before it creates one.
+    """
+
+    key = models.CharField(_("mailing"), max_length=100)
+    email = models.EmailField(_("email"))
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("sent-mail ledger entry")
+        verbose_name_plural = _("sent-mail ledger")
+        constraints = [
+            models.UniqueConstraint("key", Lower("email"), name="ledger_once_per_mailing_and_address"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} → {self.email}"

@@ -2,9 +2,10 @@
 
 When they go out is computed in workshops/schedule.py (the one place for those dates). Beat calls
 ``mailings_release_due`` every tick: it (re)computes the schedule of upcoming workshops, and for each
-mailing whose time has come creates the deliveries its audience lacks. The same run is the catch-up of
-anyone who became eligible after the first send; the registration hooks call ``deliveries_catch_up`` to
-do it at once for one delegation.
+mailing whose time has come and that staff approved creates the deliveries its audience lacks. The same
+run is the catch-up of anyone who became eligible after the first send; the registration hooks call
+``deliveries_catch_up`` to do it at once for one delegation. Whether an address was given a workshop
+mailing is read from the ledger (models.LedgerEntry), so deleted rows never cause a second send.
 """
 
 import datetime
@@ -16,7 +17,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from notifications import selectors
-from notifications.models import Delivery, Mailing
+from notifications.models import Delivery, LedgerEntry, Mailing
 from notifications.selectors import Recipient
 from workshops.models import Session, Workshop
 from workshops.schedule import material_time, reminder_days, reminder_time
@@ -27,8 +28,9 @@ logger = logging.getLogger(__name__)
 def mailings_schedule(*, workshop: Workshop) -> list[Mailing]:
     """Create or move the workshop's material mailing and reminders to match its settings.
 
-    Mailings already released keep their time (they went out). Reminders for offsets no longer configured
-    are deleted while unreleased. Side effects: Mailing rows created, updated and deleted.
+    Mailings already released keep their time (they went out); an approved mailing stays approved when its
+    time moves. Reminders for offsets no longer configured are deleted while nothing of them was sent.
+    Side effects: Mailing rows created, updated and deleted.
     """
     scheduled: list[Mailing] = []
     sessions = list(workshop.sessions.all())
@@ -43,9 +45,9 @@ def mailings_schedule(*, workshop: Workshop) -> list[Mailing]:
             scheduled.append(
                 _upsert(workshop=workshop, kind=Mailing.Kind.REMINDER, when=when, session=session, days=days)
             )
-    Mailing.objects.filter(workshop=workshop, kind=Mailing.Kind.REMINDER, released_at__isnull=True).exclude(
-        pk__in=[m.pk for m in scheduled]
-    ).delete()
+    Mailing.objects.filter(
+        workshop=workshop, kind=Mailing.Kind.REMINDER, released_at__isnull=True, deliveries__isnull=True
+    ).exclude(pk__in=[m.pk for m in scheduled]).delete()
     return scheduled
 
 
@@ -115,15 +117,21 @@ def deliveries_catch_up(*, registration_id: int, workshop_id: int, now: datetime
 def deliveries_create(
     *, mailing: Mailing, recipients: Sequence[Recipient], now: datetime.datetime, fresh: bool = False
 ) -> list[int]:
-    """Insert a pending delivery for each recipient the mailing does not have yet; return the new ids.
+    """Insert a pending delivery for each recipient the mailing was not given yet; return the new ids.
 
-    ``ignore_conflicts`` lets the unique (mailing, lower(email)) constraint settle a race with another
-    writer (a beat tick and a registration hook at the same moment): one row wins, nobody fails.
-    ``fresh``: the mailing was created in this transaction, so no other writer can know it yet; the rows
-    are inserted plainly and their ids come back from the INSERT (the registration hot path).
+    A workshop mailing (material, reminder, custom) asks the ledger, not its Delivery rows: the ledger is
+    keyed by what the mailing is, so a mailing deleted and created again is not given to anyone twice.
+    The ledger entries are written here, in the same transaction as the deliveries.
+    ``ignore_conflicts`` lets the unique constraints settle a race with another writer (a beat tick and a
+    registration hook at the same moment): one row wins, nobody fails.
+    ``fresh``: a registration mailing created in this transaction, so no other writer can know it yet; the
+    rows are inserted plainly and their ids come back from the INSERT (the registration hot path).
     """
+    ledger = not mailing.is_about_registration
     existing = set()
-    if not fresh:
+    if ledger:
+        existing = set(LedgerEntry.objects.filter(key=mailing.ledger_key).values_list("email", flat=True))
+    elif not fresh:
         existing = set(
             Delivery.objects.filter(mailing=mailing).annotate(key=Lower("email")).values_list("key", flat=True)
         )
@@ -142,8 +150,11 @@ def deliveries_create(
         )
         for r in missing.values()
     ]
-    if fresh:
+    if fresh and not ledger:
         return [row.pk for row in Delivery.objects.bulk_create(rows)]
+    if ledger:
+        entries = [LedgerEntry(key=mailing.ledger_key, email=key) for key in missing]
+        LedgerEntry.objects.bulk_create(entries, ignore_conflicts=True)
     Delivery.objects.bulk_create(rows, ignore_conflicts=True)
     return list(
         Delivery.objects.filter(mailing=mailing, status=Delivery.Status.PENDING)

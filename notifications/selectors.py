@@ -1,15 +1,19 @@
-"""Who a mailing goes to. The one place that decides eligibility, used when deliveries are created and
-again just before each one is sent (a delegation may have been cancelled in between)."""
+"""Reads on the outbox. Who a mailing goes to: the one place that decides eligibility, used when
+deliveries are created and again just before each one is sent (a delegation may have been cancelled in
+between). Which mailings are due, and what a scheduled mailing still lacks before staff approve it."""
 
 import datetime
+import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from django.db.models import Count, Max
+from django.db.models import Count, Max, Q
 from django.db.models.functions import Lower
+from django.utils.translation import gettext_lazy as _
 
-from notifications.models import Delivery, Mailing
+from notifications.models import Delivery, Mailing, MaterialFile
 from registrations.models import Participant, Registration
+from workshops.models import Session
 
 Status = Registration.Status
 
@@ -96,6 +100,51 @@ def mailing_audience(
     return list(people.values())
 
 
+@dataclass
+class Eligibility:
+    """For deliveries about to be sent: why some must not go (``skip``), and whom the others address."""
+
+    skip: dict[int, str] = field(default_factory=dict)
+    addressees: dict[int, tuple[Registration | None, Participant | None]] = field(default_factory=dict)
+
+
+def deliveries_eligibility(*, deliveries: Sequence[Delivery], now: datetime.datetime) -> Eligibility:
+    """Whether each delivery may still be sent, checked at the moment of sending.
+
+    A delegation's own mailing (confirmation, change) is not sent once the delegation is cancelled. A
+    workshop mailing goes only to someone still in ``mailing_audience`` and not after its session ended;
+    a person in two delegations is addressed through the one the audience picks (e.g. after the other was
+    cancelled), which ``addressees`` gives for every delivery not skipped.
+    """
+    result = Eligibility()
+    by_mailing: dict[int, list[Delivery]] = {}
+    for delivery in deliveries:
+        mailing = delivery.mailing
+        if not mailing.is_about_registration:
+            by_mailing.setdefault(mailing.pk, []).append(delivery)
+            continue
+        registration = delivery.registration or mailing.registration
+        if registration is None:
+            result.skip[delivery.pk] = "The registration was deleted."
+        elif mailing.kind != Mailing.Kind.CANCELLATION and registration.status == Status.CANCELLED:
+            result.skip[delivery.pk] = "The registration was cancelled."
+        else:
+            result.addressees[delivery.pk] = (registration, delivery.participant)
+    for group in by_mailing.values():
+        mailing = group[0].mailing
+        end = mailing_window_end(mailing=mailing)
+        audience = {r.key: r for r in mailing_audience(mailing=mailing, emails=[d.email for d in group])}
+        for delivery in group:
+            recipient = audience.get(delivery.email.strip().lower())
+            if end is not None and end <= now:
+                result.skip[delivery.pk] = "The session is over."
+            elif recipient is None:
+                result.skip[delivery.pk] = "The recipient is no longer registered for this mailing."
+            else:
+                result.addressees[delivery.pk] = (recipient.registration, recipient.participant)
+    return result
+
+
 def mailing_window_end(*, mailing: Mailing) -> datetime.datetime | None:
     """After this moment the mailing is pointless (its session is over): no first send, no catch-up."""
     if mailing.session_id is not None:
@@ -103,9 +152,14 @@ def mailing_window_end(*, mailing: Mailing) -> datetime.datetime | None:
     return mailing.workshop.sessions.aggregate(end=Max("ends_at"))["end"]
 
 
+# A message from the organisers is approved by being sent ("send now"); the scheduled kinds by staff.
+_APPROVED = Q(kind=Mailing.Kind.CUSTOM) | Q(approved_at__isnull=False)
+
+
 def workshop_has_released_mailings(*, workshop_id: int, now: datetime.datetime) -> bool:
     """Whether any workshop or session mailing of the workshop is due (the catch-up has work to look at)."""
     return Mailing.objects.filter(
+        _APPROVED,
         workshop_id=workshop_id,
         kind__in=[Mailing.Kind.MATERIAL, Mailing.Kind.REMINDER, Mailing.Kind.CUSTOM],
         scheduled_for__lte=now,
@@ -113,8 +167,9 @@ def workshop_has_released_mailings(*, workshop_id: int, now: datetime.datetime) 
 
 
 def mailings_due(*, now: datetime.datetime, workshop_id: int | None = None) -> list[Mailing]:
-    """Workshop and session mailings whose time has come and whose session is not over yet."""
+    """Approved workshop and session mailings whose time has come and whose session is not over yet."""
     qs = Mailing.objects.filter(
+        _APPROVED,
         kind__in=[Mailing.Kind.MATERIAL, Mailing.Kind.REMINDER, Mailing.Kind.CUSTOM],
         scheduled_for__isnull=False,
         scheduled_for__lte=now,
@@ -139,4 +194,79 @@ def mailing_counts(*, mailing: Mailing) -> dict[str, int]:
 
 def material_released(*, workshop_id: int, now: datetime.datetime) -> bool:
     """Whether the material mailing has gone out: from then on, meeting links are part of the emails."""
-    return Mailing.objects.filter(workshop_id=workshop_id, kind=Mailing.Kind.MATERIAL, scheduled_for__lte=now).exists()
+    return Mailing.objects.filter(
+        workshop_id=workshop_id, kind=Mailing.Kind.MATERIAL, approved_at__isnull=False, scheduled_for__lte=now
+    ).exists()
+
+
+# --- Approval of scheduled mailings -------------------------------------------------------------------
+
+# The seed and the organisers mark unfinished text like «[Utkast – redigeres av arrangørene …]».
+_DRAFT_MARKER = re.compile(r"^\s*\[(utkast|draft)", re.IGNORECASE | re.MULTILINE)
+
+
+_GAP_MESSAGES = {
+    "questions_empty": _("The reflection questions are empty."),
+    "questions_draft": _("The reflection questions are still marked as a draft."),
+    "no_material_file": _("No material file is uploaded."),
+    "no_meeting_link": _("The session «%(session)s» has no meeting link."),
+}
+
+
+@dataclass(frozen=True)
+class Gap:
+    """Something a scheduled mailing lacks: ``code`` for programs, ``message`` for staff (in the language
+    active when it is shown, e.g. the organisers' email)."""
+
+    code: str
+    session: str = ""
+
+    @property
+    def message(self) -> str:
+        return str(_GAP_MESSAGES[self.code]) % {"session": self.session}
+
+
+def mailing_checklist(*, mailing: Mailing) -> list[Gap]:
+    """What is missing before a scheduled mailing (material, reminder) should go out; [] when complete.
+
+    Both kinds carry the reflection questions: empty, or a line starting with «[Utkast» / «[Draft», is a
+    gap. The material needs a file. Both carry the meeting link: a reminder its session's, the material
+    that of every session with a confirmed delegation or open for registration.
+    """
+    if not mailing.is_scheduled_kind:
+        return []
+    workshop = mailing.workshop
+    gaps = []
+    questions = workshop.reflection_questions.strip()
+    if not questions:
+        gaps.append(Gap("questions_empty"))
+    elif _DRAFT_MARKER.search(questions):
+        gaps.append(Gap("questions_draft"))
+    if mailing.kind == Mailing.Kind.MATERIAL:
+        if not MaterialFile.objects.filter(workshop=workshop).exists():
+            gaps.append(Gap("no_material_file"))
+        sessions = Session.objects.filter(
+            Q(is_open=True) | Q(registrations__status=Status.CONFIRMED), workshop=workshop
+        ).distinct()
+    else:
+        sessions = Session.objects.filter(pk=mailing.session_id)
+    for session in sessions.filter(meeting_url="").order_by("starts_at"):
+        gaps.append(Gap("no_meeting_link", session=str(session)))
+    return gaps
+
+
+def mailings_awaiting_approval(*, now: datetime.datetime, within: datetime.timedelta) -> list[Mailing]:
+    """Scheduled mailings not approved that are due before now + `within` (overdue ones included) and
+    whose session is not over: what staff must look at."""
+    qs = Mailing.objects.filter(
+        kind__in=Mailing.SCHEDULED_KINDS,
+        approved_at__isnull=True,
+        released_at__isnull=True,
+        scheduled_for__lte=now + within,
+    ).select_related("workshop", "session")
+    awaiting = []
+    for mailing in qs.order_by("scheduled_for", "pk"):
+        end = mailing_window_end(mailing=mailing)
+        if end is None or end > now:
+            awaiting.append(mailing)
+    return awaiting

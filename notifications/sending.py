@@ -22,9 +22,9 @@ from django.db.models import CharField, F, Prefetch, Q, Value
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
-from notifications import emails, messages
+from notifications import emails, messages, selectors
 from notifications.models import Delivery, Mailing
-from registrations.models import Registration
+from registrations.models import Participant, Registration
 
 logger = logging.getLogger(__name__)
 
@@ -140,7 +140,9 @@ def deliveries_send(*, ids: list[int], now: datetime.datetime | None = None) -> 
     claimed = deliveries_claim(ids=ids, now=now)
     if not claimed:
         return result
-    plans = messages.messages_for(claimed, now=now)
+    eligibility = selectors.deliveries_eligibility(deliveries=claimed, now=now)
+    deliveries_readdress(deliveries=claimed, addressees=eligibility.addressees)
+    plans = messages.messages_for(claimed, now=now, skip=eligibility.skip)
     ledger = Ledger(claim=claimed[0].claim, now=now, result=result)
     connection = get_connection()
     connection_error = _open(connection)
@@ -160,6 +162,25 @@ def deliveries_send(*, ids: list[int], now: datetime.datetime | None = None) -> 
         _close(connection)
         ledger.write()
     return result
+
+
+def deliveries_readdress(
+    *, deliveries: list[Delivery], addressees: dict[int, tuple[Registration | None, Participant | None]]
+) -> None:
+    """Point each delivery at the delegation and participant it is sent as (selectors.deliveries_eligibility).
+
+    E.g. a person in two delegations, one of them cancelled, is addressed through the other: the row
+    records that, so the admin shows the delivery under the delegation it went to.
+    Side effects: the Delivery rows whose delegation or participant changed are updated.
+    """
+    for delivery in deliveries:
+        if delivery.pk not in addressees:
+            continue
+        registration, participant = addressees[delivery.pk]
+        ids = (registration.pk if registration else None, participant.pk if participant else None)
+        if ids != (delivery.registration_id, delivery.participant_id):
+            Delivery.objects.filter(pk=delivery.pk).update(registration=registration, participant=participant)
+        delivery.registration, delivery.participant = registration, participant
 
 
 def _send_one(connection, delivery: Delivery, plan: messages.Plan, ledger: "Ledger") -> str:

@@ -7,15 +7,21 @@ the rows stay pending and the periodic sweep queues them again.
 """
 
 import datetime
+import logging
 from collections.abc import Sequence
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from notifications import scheduling, selectors, tasks
+from notifications import emails, scheduling, selectors, tasks
 from notifications.models import Delivery, Mailing
 from registrations.models import Participant, Registration
+from workshops.audit import Actor, log_action
 from workshops.models import Session, Workshop
+
+logger = logging.getLogger(__name__)
 
 # --- Hooks called by registrations.services -------------------------------------------------
 
@@ -105,45 +111,185 @@ def _deliver(
 # --- Staff actions (admin) ------------------------------------------------------------------
 
 
+class MailingError(Exception):
+    """A mailing action refused, with a message for staff and the checklist gaps when that is the reason."""
+
+    def __init__(self, message: str, *, gaps: Sequence[selectors.Gap] = ()):
+        super().__init__(message)
+        self.message = message
+        self.gaps = list(gaps)
+
+
 def mailing_create_custom(
-    *, workshop: Workshop, subject: str, body: str, session: Session | None = None, created_by=None
+    *, workshop: Workshop, subject: str, body: str, actor: Actor, session: Session | None = None
 ) -> Mailing:
-    """A draft message from the organisers (sent by ``mailing_send_now``). Side effects: a Mailing row."""
-    return Mailing.objects.create(
-        workshop=workshop, session=session, kind=Mailing.Kind.CUSTOM, subject=subject, body=body, created_by=created_by
-    )
+    """A draft message from the organisers (sent by ``mailing_send_now``).
+
+    Side effects: a Mailing row; a "mailing.created" log entry.
+    """
+    with transaction.atomic():
+        mailing = Mailing.objects.create(
+            workshop=workshop,
+            session=session,
+            kind=Mailing.Kind.CUSTOM,
+            subject=subject,
+            body=body,
+            created_by=actor.user if actor.is_staff else None,
+        )
+        log_action(
+            actor=actor,
+            action="mailing.created",
+            obj=mailing,
+            workshop_id=workshop.pk,
+            data={"subject": subject, "session": session.pk if session else None},
+        )
+    return mailing
 
 
-def mailing_send_now(*, mailing: Mailing, now: datetime.datetime | None = None) -> list[int]:
-    """Send a message from the organisers (or a scheduled mailing early) to its audience now.
+def mailing_send_now(*, mailing: Mailing, actor: Actor, now: datetime.datetime | None = None) -> list[int]:
+    """Send a message from the organisers (or an approved scheduled mailing early) to its audience now.
 
-    Side effects: Mailing.scheduled_for set to now when later or empty; Deliveries created for its audience;
-    sending queued on commit. Later additions to the audience get it on the next beat tick (catch-up).
+    Sending a message from the organisers is its approval. A scheduled mailing (material, reminder) must be
+    approved first (``mailing_approve``, with its checklist): MailingError otherwise.
+    Side effects: Mailing.scheduled_for set to now when later or empty (and approved_at for a message);
+    Deliveries created for its audience; a "mailing.sent" log entry; sending queued on commit. Later
+    additions to the audience get it on the next beat tick (catch-up).
     """
     if mailing.is_about_registration:
         raise ValueError("registration mailings are sent by their hooks")
     now = now or timezone.now()
     with transaction.atomic():
+        mailing = Mailing.objects.select_for_update().get(pk=mailing.pk)
+        if mailing.is_scheduled_kind and mailing.approved_at is None:
+            raise MailingError(_("Approve «%(mailing)s» before it is sent.") % {"mailing": mailing})
         if mailing.scheduled_for is None or mailing.scheduled_for > now:
             mailing.scheduled_for = now
-            mailing.save(update_fields=["scheduled_for"])
+        if mailing.approved_at is None:
+            mailing.approved_at, mailing.approved_by = now, actor.user if actor.is_staff else None
+        mailing.save(update_fields=["scheduled_for", "approved_at", "approved_by"])
         ids = scheduling.mailing_release(mailing=mailing, now=now)
+        log_action(
+            actor=actor,
+            action="mailing.sent",
+            obj=mailing,
+            workshop_id=mailing.workshop_id,
+            data={"deliveries": len(ids)},
+        )
         tasks.queue_on_commit(ids)
     return ids
 
 
-def deliveries_retry(*, deliveries, now: datetime.datetime | None = None) -> list[int]:
-    """Give failed (and skipped) deliveries a fresh start: pending, no attempts, due now.
+def mailing_approve(
+    *, mailing: Mailing, actor: Actor, accept_gaps: bool = False, now: datetime.datetime | None = None
+) -> Mailing:
+    """Let a scheduled mailing (material, reminder) go out at its time.
 
-    Side effects: the Delivery rows reset; sending queued on commit. Returns the ids reset.
+    Refused (MailingError with the gaps) while ``selectors.mailing_checklist`` finds something missing,
+    unless ``accept_gaps``: staff confirmed they send it anyway. The approval holds when the scheduled time
+    moves later (the workshop's dates changed). Side effects: approved_at and approved_by set; a
+    "mailing.approved" log entry listing the gaps accepted.
     """
+    if not mailing.is_scheduled_kind:
+        raise MailingError(_("Only the material and reminders are approved; a message is approved by sending it."))
     now = now or timezone.now()
     with transaction.atomic():
-        ids = list(
-            deliveries.filter(status__in=[Delivery.Status.FAILED, Delivery.Status.SKIPPED]).values_list("pk", flat=True)
+        mailing = (
+            Mailing.objects.select_for_update(of=("self",)).select_related("workshop", "session").get(pk=mailing.pk)
         )
-        Delivery.objects.filter(pk__in=ids, status__in=[Delivery.Status.FAILED, Delivery.Status.SKIPPED]).update(
+        if mailing.approved_at is not None:
+            return mailing
+        gaps = selectors.mailing_checklist(mailing=mailing)
+        if gaps and not accept_gaps:
+            raise MailingError(_("«%(mailing)s» is not complete.") % {"mailing": mailing}, gaps=gaps)
+        mailing.approved_at, mailing.approved_by = now, actor.user if actor.is_staff else None
+        mailing.save(update_fields=["approved_at", "approved_by"])
+        log_action(
+            actor=actor,
+            action="mailing.approved",
+            obj=mailing,
+            workshop_id=mailing.workshop_id,
+            data={"scheduled_for": mailing.scheduled_for, "gaps_accepted": [g.code for g in gaps]},
+        )
+    return mailing
+
+
+def mailing_approval_withdraw(*, mailing: Mailing, actor: Actor) -> Mailing:
+    """Take back the approval of a scheduled mailing that has not gone out: it waits for approval again.
+
+    Refused (MailingError) once it went out. Side effects: approved_at and approved_by cleared; a
+    "mailing.approval_withdrawn" log entry.
+    """
+    with transaction.atomic():
+        mailing = Mailing.objects.select_for_update().get(pk=mailing.pk)
+        if mailing.released_at is not None or mailing.deliveries.exists():
+            raise MailingError(_("«%(mailing)s» has gone out already.") % {"mailing": mailing})
+        if mailing.approved_at is None:
+            return mailing
+        mailing.approved_at, mailing.approved_by = None, None
+        mailing.save(update_fields=["approved_at", "approved_by"])
+        log_action(actor=actor, action="mailing.approval_withdrawn", obj=mailing, workshop_id=mailing.workshop_id)
+    return mailing
+
+
+def deliveries_retry(*, deliveries, actor: Actor, now: datetime.datetime | None = None) -> list[int]:
+    """Give failed (and skipped) deliveries a fresh start: pending, no attempts, due now.
+
+    Side effects: the Delivery rows reset; a "mailing.retried" log entry per mailing; sending queued on
+    commit. Returns the ids reset.
+    """
+    now = now or timezone.now()
+    retryable = [Delivery.Status.FAILED, Delivery.Status.SKIPPED]
+    with transaction.atomic():
+        rows = list(deliveries.filter(status__in=retryable).values_list("pk", "mailing_id"))
+        ids = [pk for pk, _mailing in rows]
+        Delivery.objects.filter(pk__in=ids, status__in=retryable).update(
             status=Delivery.Status.PENDING, attempts=0, next_attempt_at=now, claim=""
         )
+        by_mailing: dict[int, list[int]] = {}
+        for pk, mailing_id in rows:
+            by_mailing.setdefault(mailing_id, []).append(pk)
+        for mailing in Mailing.objects.filter(pk__in=by_mailing):
+            log_action(
+                actor=actor,
+                action="mailing.retried",
+                obj=mailing,
+                workshop_id=mailing.workshop_id,
+                data={"deliveries": by_mailing[mailing.pk]},
+            )
         tasks.queue_on_commit(ids)
     return ids
+
+
+# --- The organisers are told what awaits approval -----------------------------------------------
+
+# How far ahead the organisers' address is told about a mailing not approved yet.
+APPROVAL_REMINDER_BEFORE = datetime.timedelta(days=2)
+
+
+def mailings_approval_remind(*, now: datetime.datetime | None = None) -> list[Mailing]:
+    """Email settings.ORGANISERS_EMAIL about each scheduled mailing due within two days and not approved.
+
+    Once per mailing: a conditional UPDATE of approval_reminder_sent_at claims it (one beat tick wins), and
+    the claim is undone when the email cannot be sent, so the next tick tries again.
+    Side effects: approval_reminder_sent_at set; one email per mailing. Returns the mailings told about.
+    """
+    now = now or timezone.now()
+    told = []
+    for mailing in selectors.mailings_awaiting_approval(now=now, within=APPROVAL_REMINDER_BEFORE):
+        if mailing.approval_reminder_sent_at is not None:
+            continue
+        claimed = Mailing.objects.filter(
+            pk=mailing.pk, approval_reminder_sent_at__isnull=True, approved_at__isnull=True
+        ).update(approval_reminder_sent_at=now)
+        if not claimed:
+            continue
+        try:
+            emails.send_approval_reminder(
+                mailing=mailing, gaps=selectors.mailing_checklist(mailing=mailing), to=settings.ORGANISERS_EMAIL
+            )
+        except Exception:  # SMTP trouble: give the mailing back to the next tick
+            logger.warning("Could not tell the organisers about mailing %s", mailing.pk, exc_info=True)
+            Mailing.objects.filter(pk=mailing.pk, approval_reminder_sent_at=now).update(approval_reminder_sent_at=None)
+            continue
+        told.append(mailing)
+    return told

@@ -37,6 +37,14 @@ def release_due_mailings() -> int:
 
 
 @shared_task(acks_late=True)
+def remind_approvals() -> int:
+    """Beat: tell the organisers' address about scheduled mailings due within two days and not approved."""
+    from notifications import services  # services import this module (queue_on_commit)
+
+    return len(services.mailings_approval_remind())
+
+
+@shared_task(acks_late=True)
 def sweep_deliveries() -> int:
     """Beat: queue deliveries that were never picked up (broker was down) or whose worker died."""
     ids = sending.deliveries_sweep()

@@ -13,6 +13,9 @@ from aiosmtpd.controller import Controller
 from django.test import override_settings
 
 from config.celery import app as celery_app
+from notifications import scheduling, services
+from notifications.models import Mailing
+from tests.conftest import STAFF
 
 
 class Recorder:
@@ -146,3 +149,19 @@ def commit(django_capture_on_commit_callbacks):
         return django_capture_on_commit_callbacks(execute=True)
 
     return run
+
+
+def approve_scheduled(workshop) -> list[Mailing]:
+    """Schedule the workshop's material and reminders and approve them as they are (gaps accepted), as
+    staff do before they may go out. Returns the mailings approved."""
+    approved = []
+    for mailing in scheduling.mailings_schedule(workshop=workshop):
+        if mailing.approved_at is None:
+            approved.append(services.mailing_approve(mailing=mailing, actor=STAFF, accept_gaps=True))
+    return approved
+
+
+@pytest.fixture
+def approved(workshop) -> list[Mailing]:
+    """The `workshop` fixture's scheduled mailings, approved (tests of what is sent, not of approval)."""
+    return approve_scheduled(workshop)

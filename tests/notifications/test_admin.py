@@ -6,6 +6,7 @@ from django.urls import reverse
 from notifications.models import Delivery, Mailing
 from tests.conftest import STAFF, register
 from tests.notifications.conftest import subject, text_body
+from workshops.models import ActionLog
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("before_deadline")]
 
@@ -102,6 +103,9 @@ def test_staff_write_a_message_to_one_session(
     assert response.status_code == 302
     mailing = Mailing.objects.get(kind=Mailing.Kind.CUSTOM)
     assert (mailing.created_by, mailing.scheduled_for) == (staff, None)  # a draft until sent
+    assert list(ActionLog.objects.filter(object_id=mailing.pk).values_list("action", "user")) == [
+        ("mailing.created", staff.pk)
+    ]
     with commit():
         admin_client.post(
             reverse("admin:notifications_mailing_changelist"),

@@ -51,7 +51,9 @@ def test_the_contact_persons_link_opens_the_delegation(site, workshop, smtp_serv
     assert "Person 54011" in page and "Person 54012" in page
 
 
-def test_a_material_link_downloads_the_file(site, workshop, smtp_server, commit, time_machine, settings, tmp_path):
+def test_a_material_link_downloads_the_file(
+    site, workshop, approved, smtp_server, commit, time_machine, settings, tmp_path
+):
     settings.MEDIA_ROOT = tmp_path
     settings.EMAIL_MAX_ATTACHMENT_BYTES = 1000
     MaterialFile.objects.create(workshop=workshop, title="Report", file=ContentFile(b"x" * 2000, "report.pdf"))

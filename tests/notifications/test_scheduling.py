@@ -12,7 +12,7 @@ from tests.conftest import STAFF, oslo, participants, register
 from tests.notifications.conftest import subject, text_body
 from workshops.models import Session
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("before_deadline")]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("before_deadline", "approved")]
 MATERIAL = "Preparatory material: Kulturskole 3.0"
 REMINDER = "Reminder: Kulturskole 3.0"
 

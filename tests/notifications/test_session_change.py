@@ -81,7 +81,7 @@ def test_a_moved_delegation_gets_an_update_and_a_cancel_for_the_old_event(
 
 
 def test_a_seat_after_the_material_went_out_brings_the_meeting_link(
-    workshop, main_session, overflow_session, smtp_server, commit, time_machine
+    workshop, approved, main_session, overflow_session, smtp_server, commit, time_machine
 ):
     Session.objects.filter(pk=main_session.pk).update(capacity=2)
     with commit():
@@ -102,7 +102,7 @@ def test_a_seat_after_the_material_went_out_brings_the_meeting_link(
 
 
 def test_a_delegation_moved_after_the_reminder_gets_the_new_sessions_reminder(
-    workshop, main_session, overflow_session, smtp_server, commit, time_machine
+    workshop, approved, main_session, overflow_session, smtp_server, commit, time_machine
 ):
     with commit():
         registration = register(workshop, "0301", language="en")
