@@ -1,0 +1,32 @@
+"""Reading exports back as a spreadsheet would, and workshops full of delegations."""
+
+import csv
+import io
+
+import openpyxl
+
+from registrations.models import Participant
+from tests.conftest import delegation, municipalities, register
+
+BOM = "\ufeff"
+
+
+def read_xlsx(content: bytes) -> list[list]:
+    """Every row of the first sheet, values as openpyxl reads them (None for an empty cell)."""
+    sheet = openpyxl.load_workbook(io.BytesIO(content), read_only=True).worksheets[0]
+    return [list(row) for row in sheet.iter_rows(values_only=True)]
+
+
+def read_csv(content: bytes, *, delimiter: str = ";") -> list[list[str]]:
+    """The rows of a Norwegian-Excel CSV: it must start with the UTF-8 byte-order mark."""
+    text = content.decode("utf-8")
+    assert text.startswith(BOM)
+    return list(csv.reader(io.StringIO(text[1:], newline=""), delimiter=delimiter))
+
+
+def fill(workshop, people: int, size: int = 6) -> list[Participant]:
+    """Register delegations of `size` (the last one smaller) until `people` participants are registered."""
+    sizes = [size] * (people // size) + ([people % size] if people % size else [])
+    for place, count in zip(municipalities(len(sizes)), sizes, strict=True):
+        register(workshop, place.number, people=delegation(count, prefix=place.number))
+    return list(Participant.objects.filter(registration__workshop=workshop))
