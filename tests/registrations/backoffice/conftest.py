@@ -25,8 +25,11 @@ def read_csv(content: bytes, *, delimiter: str = ";") -> list[list[str]]:
 
 
 def fill(workshop, people: int, size: int = 6) -> list[Participant]:
-    """Register delegations of `size` (the last one smaller) until `people` participants are registered."""
+    """Register `people` more participants in delegations of `size` (the last one smaller), from
+    municipalities not yet registered; returns all the workshop's participants."""
     sizes = [size] * (people // size) + ([people % size] if people % size else [])
-    for place, count in zip(municipalities(len(sizes)), sizes, strict=True):
+    taken = set(workshop.registrations.values_list("municipality_id", flat=True))
+    free = [place for place in municipalities(len(taken) + len(sizes)) if place.pk not in taken]
+    for place, count in zip(free, sizes, strict=True):
         register(workshop, place.number, people=delegation(count, prefix=place.number))
     return list(Participant.objects.filter(registration__workshop=workshop))
