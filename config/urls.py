@@ -5,6 +5,8 @@ from django.urls import include, path
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
+    # Before admin/: the admin's catch-all would answer these paths with its own 404.
+    path("admin/backoffice/", include("registrations.backoffice.urls")),
     path("admin/", admin.site.urls),
     path("notifications/", include("notifications.urls")),
     path("", include("registrations.urls")),

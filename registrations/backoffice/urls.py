@@ -1,0 +1,32 @@
+"""The back office's pages and downloads, mounted at /admin/backoffice/ (config/urls.py)."""
+
+from django.urls import path, register_converter
+
+from registrations.backoffice import views
+from registrations.backoffice.exports import FORMATS
+
+
+class ExportFormat:
+    regex = "|".join(FORMATS)
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(ExportFormat, "export_format")
+
+app_name = "backoffice"
+urlpatterns = [
+    path("<int:workshop_id>/exports/", views.exports_page, name="exports"),
+    path("<int:workshop_id>/attendees.<export_format:fmt>", views.attendees, name="attendees"),
+    path(
+        "<int:workshop_id>/sessions/<int:session_id>/attendees.<export_format:fmt>",
+        views.session_attendees,
+        name="session_attendees",
+    ),
+    path("<int:workshop_id>/registrations.<export_format:fmt>", views.registrations, name="registrations"),
+    path("<int:workshop_id>/sessions/<int:session_id>/zoom-rooms.csv", views.zoom_rooms, name="zoom_rooms"),
+]
