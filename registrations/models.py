@@ -58,6 +58,10 @@ class Role(models.TextChoices):
         return frozenset({cls.CULTURE_SCHOOL_LEADER, cls.MUNICIPAL_LEADER, cls.MUNICIPAL_SERVICE})
 
 
+# Longest answer to the workshop's input question: a paragraph or two, not a document.
+INPUT_MAX_LENGTH = 4000
+
+
 def new_token() -> str:
     return secrets.token_urlsafe(32)  # 256 bits
 
@@ -96,7 +100,7 @@ class Registration(models.Model):
         verbose_name=_("preferred session"),
     )
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, db_index=True)
-    municipality_input = models.TextField(_("input"), blank=True)
+    municipality_input = models.TextField(_("input"), max_length=INPUT_MAX_LENGTH, blank=True)
     language = models.CharField(_("language"), max_length=10, default="nb")
     token = models.CharField(_("secret token"), max_length=64, unique=True, default=new_token, editable=False)
     created_at = models.DateTimeField(_("registered"), auto_now_add=True, db_index=True)

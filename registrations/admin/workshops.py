@@ -10,6 +10,7 @@ from django.utils.translation import ngettext
 from notifications.admin import MaterialFileInline
 from registrations import selectors, services
 from registrations.errors import RegistrationError
+from registrations.fields import SingleLineFormfields
 from workshops.audit import Actor
 from workshops.models import Session, Workshop
 
@@ -126,7 +127,7 @@ _SESSION_FIELDS = {
 }
 
 
-class SessionInline(admin.TabularInline):
+class SessionInline(SingleLineFormfields, admin.TabularInline):
     model = Session
     form = SessionForm
     formfield_overrides = URL_HTTPS
@@ -153,7 +154,7 @@ class SessionInline(admin.TabularInline):
 
 
 @admin.register(Workshop)
-class WorkshopAdmin(admin.ModelAdmin):
+class WorkshopAdmin(SingleLineFormfields, admin.ModelAdmin):
     list_display = ("title", "first_session_starts", "registration_deadline", "is_published")
     list_filter = ("is_published",)
     search_fields = ("title", "slug")
