@@ -227,6 +227,9 @@ AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 10)
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 30))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# The lock lasts AXES_COOLOFF_MINUTES from the last counted failure, as the lock-out page says; tries during
+# the lock are refused without starting the clock again.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_CALLABLE = "config.lockout.lockout_response"
 AXES_CLIENT_IP_CALLABLE = "config.client_ip.client_ip"
 # Never write typed passwords to the attempt log.

@@ -22,7 +22,8 @@ def registration_wait_seconds(request) -> int | None:
     )
     if usage is None or not usage["should_limit"]:
         return None
-    return max(usage["time_left"], 1)
+    # The counting window still holds in its last second (time_left 0): the client may go on one second later.
+    return max(usage["time_left"], 0) + 1
 
 
 def too_many_requests(request, wait_seconds: int):
