@@ -77,7 +77,8 @@ def run_with_production_settings(*args: str, **extra: str) -> subprocess.Complet
         "REDIS_URL": "redis://127.0.0.1:6379/0",  # not contacted: the checks only read the settings
         **extra,
     }
-    for name in ("SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS", "SECURE_HSTS_PRELOAD"):
+    # DJANGO_ALLOW_ASYNC_UNSAFE: set by the browser tests' conftest in this process, never in production.
+    for name in ("SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS", "SECURE_HSTS_PRELOAD", "DJANGO_ALLOW_ASYNC_UNSAFE"):
         if name not in extra:
             environment.pop(name, None)
     return subprocess.run(

@@ -5,7 +5,11 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 from playwright.sync_api import expect
 
+from registrations import services
+from registrations.models import Municipality
+from tests.conftest import CONTACT, participants
 from tests.e2e.test_register_in_browser import fill_contact, fill_participant
+from workshops import audit
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -68,8 +72,13 @@ def test_the_admin_runs_under_the_policy(watched, live_server, open_workshop):
     page.get_by_role("button", name="Log in").click()
     expect(page.get_by_role("link", name="Log out").or_(page.get_by_role("button", name="Log out"))).to_be_visible()
     assert problems() == []
+    oslo = Municipality.objects.valid_on(open_workshop.first_session.starts_at.date()).get(number="0301")
+    registration = services.registration_create(
+        workshop=open_workshop, municipality=oslo, contact=CONTACT, participants=participants(), actor=audit.PUBLIC
+    )
     for url in (
         reverse("admin:workshops_workshop_change", args=[open_workshop.pk]),
+        reverse("admin:registrations_registration_change", args=[registration.pk]),
         reverse("admin:registrations_registration_add"),
         reverse("admin:registrations_registration_changelist"),
     ):
