@@ -5,8 +5,10 @@ from the environment (see README.md and .env.example). The embedded defaults
 need no server: SQLite, a filesystem Celery broker and emails written to files.
 """
 
+import datetime
 from pathlib import Path
 
+from csp import constants as csp_values
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 from environs import Env
@@ -44,6 +46,9 @@ INSTALLED_APPS = [
     "workshops",
     "registrations",
     "notifications",
+    "csp",
+    "axes",
+    "django_ratelimit",
 ]
 
 MIDDLEWARE = [
@@ -56,6 +61,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last, as django-axes requires: it turns a locked-out login into the lock-out page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -200,15 +208,91 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
-# --- Security ------------------------------------------------------------------
-SESSION_COOKIE_SECURE = not DEBUG
-CSRF_COOKIE_SECURE = not DEBUG
+# --- Abuse resistance and security headers ------------------------------------------------
+# Kept together so it can be ported as one block. See README.md, "Security settings".
+# The whole request body of a form (files excluded: the admin's material upload is multipart, and its file
+# is governed by FILE_UPLOAD_* instead). The public form is a few kilobytes.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", 256 * 1024, validate=Range(min=1024))
+DATA_UPLOAD_MAX_NUMBER_FIELDS = env.int("DATA_UPLOAD_MAX_NUMBER_FIELDS", 400, validate=Range(min=10))
+
+# The cache holds the rate-limit counters: Redis, shared by every process, when REDIS_URL (or CACHE_URL)
+# is set; otherwise this process's memory, which is fine for one development server only.
+CACHE_URL = env.str("CACHE_URL", "") or env.str("REDIS_URL", "")
+if CACHE_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Behind this many reverse proxies, each appending to X-Forwarded-For, the client is the address the
+# outermost one saw. 0: use the connection's address and ignore the header (a client can forge it).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", 0, validate=Range(min=0))
+# Rate limits (django-ratelimit), counted per client address in the cache: "30/m" is 30 a minute.
+RATELIMIT_ENABLE = env.bool("RATELIMIT_ENABLE", True)
+RATELIMIT_REGISTRATION = env.str("RATELIMIT_REGISTRATION", "30/m")
+RATELIMIT_IP_META_KEY = "config.client_ip.client_ip"
+# Without a trustworthy cache (Redis down) the registration form stays open rather than closed.
+RATELIMIT_FAIL_OPEN = True
+# The registration form is refused if sent sooner than this after it was shown (bots are fast).
+REGISTRATION_MIN_FILL_SECONDS = env.int("REGISTRATION_MIN_FILL_SECONDS", 3, validate=Range(min=0))
+
+# Admin login: django-axes locks a username from one address out after repeated failures.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", 10, validate=Range(min=1))
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", 30, validate=Range(min=1)))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# The lock lasts AXES_COOLOFF_MINUTES from the last counted failure, as the lock-out page says; tries during
+# the lock are refused without starting the clock again.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "config.lockout.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "config.client_ip.client_ip"
+# Never write typed passwords to the attempt log.
+AXES_SENSITIVE_PARAMETERS = ["password"]
+
+# Content-Security-Policy (django-csp 4): our own host only, no inline scripts or styles anywhere.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [csp_values.SELF],
+        "script-src": [csp_values.SELF],
+        "style-src": [csp_values.SELF],
+        # Bootstrap draws the select arrow and check marks as data: SVG images.
+        "img-src": [csp_values.SELF, "data:"],
+        "font-src": [csp_values.SELF],
+        "connect-src": [csp_values.SELF],
+        "form-action": [csp_values.SELF],
+        "frame-ancestors": [csp_values.NONE],
+        "base-uri": [csp_values.NONE],
+        "object-src": [csp_values.NONE],
+    }
+}
+X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
-X_FRAME_OPTIONS = "DENY"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SECURE = not DEBUG
+CSRF_COOKIE_SECURE = not DEBUG
+# In production every request is HTTPS: redirect plain HTTP, and tell browsers for a year (HSTS). Turn the
+# redirect off (SECURE_SSL_REDIRECT=0) only behind a proxy that already redirects.
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", not DEBUG)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000, validate=Range(min=0))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", False)
 if not DEBUG:
+    # The proxy in front terminates TLS and says so in this header.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", 0, validate=Range(min=0))
+SILENCED_SYSTEM_CHECKS = [
+    # django-ratelimit lists only third-party Redis backends; Django's own RedisCache increments
+    # atomically (Redis INCR), which is all the counters need.
+    "django_ratelimit.W001",
+]
+if not SECURE_HSTS_PRELOAD:
+    # Preloading is a decision for the owner of the whole domain, hard to undo: off unless chosen.
+    SILENCED_SYSTEM_CHECKS.append("security.W021")
+if DEBUG and not CACHE_URL:
+    # One development server is one process: its memory is the whole cache. Production sets REDIS_URL,
+    # and without it this check stops the start-up there.
+    SILENCED_SYSTEM_CHECKS.append("django_ratelimit.E003")
 
 LOG_LEVEL = env.str("LOG_LEVEL", "INFO", validate=OneOf(["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]))
 # Every handler masks the secret half of self-service links (config/logging.py), including the development

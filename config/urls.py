@@ -11,5 +11,7 @@ urlpatterns = [
     path("notifications/", include("notifications.urls")),
     path("", include("registrations.urls")),
 ]
+handler400 = "config.views.bad_request"
+
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -15,7 +15,8 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from registrations.errors import RegistrationError
-from registrations.models import Municipality, Role
+from registrations.fields import FormStartedField, HoneypotField, SingleLineCharField, filled_too_fast
+from registrations.models import INPUT_MAX_LENGTH, Municipality, Role
 from registrations.participant_rows import participant_from_row
 from registrations.selectors import municipalities_by_county
 from registrations.services import ContactData, ParticipantData
@@ -26,6 +27,7 @@ from workshops.models import Workshop
 PARTICIPANTS_PREFIX = "participants"
 # The id of the participants section; problems about the whole delegation link here.
 PARTICIPANTS_ANCHOR = "participants"
+EMAIL_MAX_LENGTH = 254  # the model's EmailField
 
 
 class SessionChoiceField(forms.ModelChoiceField):
@@ -51,12 +53,16 @@ class RegistrationForm(forms.Form):
         empty_label=_("Choose municipality"),
         widget=GroupedSelect,
     )
-    contact_name = forms.CharField(label=_("Name"), max_length=200)
+    contact_name = SingleLineCharField(label=_("Name"), max_length=200)
     contact_email = forms.EmailField(
         label=_("Email"),
+        max_length=EMAIL_MAX_LENGTH,
         help_text=_("The confirmation and the link for changing the registration are sent here."),
     )
-    contact_phone = forms.CharField(label=_("Phone (optional)"), max_length=30, required=False)
+    contact_phone = SingleLineCharField(label=_("Phone (optional)"), max_length=30, required=False)
+    # Against simple bots, never a CAPTCHA: a field only bots fill in, and when the form was first shown.
+    website = HoneypotField(label=_("Leave this field empty"), max_length=200)
+    started = FormStartedField(max_length=200)
 
     def __init__(self, *args, workshop: Workshop, **kwargs):
         super().__init__(*args, **kwargs)
@@ -80,8 +86,25 @@ class RegistrationForm(forms.Form):
                 label=workshop.input_question,
                 help_text=_("Optional. Your answer helps us shape the workshop."),
                 required=False,
+                max_length=INPUT_MAX_LENGTH,
                 widget=forms.Textarea(attrs={"rows": 4}),
             )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("website"):
+            # Shown again empty (HoneypotField), so a person whose browser filled it in gets through next time.
+            raise forms.ValidationError(
+                _("The form could not be sent. Please check it and send it again."), code="trap"
+            )
+        if not cleaned.get("started"):
+            raise forms.ValidationError(_("The form had expired. Please check it and send it again."), code="stale")
+        if filled_too_fast(cleaned["started"]):
+            raise forms.ValidationError(
+                _("The form was sent faster than a person can fill it in. Please wait a few seconds and send again."),
+                code="too_fast",
+            )
+        return cleaned
 
     def contact(self) -> ContactData:
         data = self.cleaned_data
@@ -89,28 +112,34 @@ class RegistrationForm(forms.Form):
 
 
 class ParticipantForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=200)
-    email = forms.EmailField(label=_("Email"))
-    phone = forms.CharField(label=_("Phone (optional)"), max_length=30, required=False)
+    name = SingleLineCharField(label=_("Name"), max_length=200)
+    email = forms.EmailField(label=_("Email"), max_length=EMAIL_MAX_LENGTH)
+    phone = SingleLineCharField(label=_("Phone (optional)"), max_length=30, required=False)
     role = forms.ChoiceField(
         label=_("Role"), choices=[("", _("Choose role")), *((value, capfirst(label)) for value, label in Role.choices)]
     )
-    title = forms.CharField(label=_("Job title or organisation"), max_length=200)
+    title = SingleLineCharField(label=_("Job title or organisation"), max_length=200)
 
     def participant(self) -> ParticipantData:
         return participant_from_row(self.cleaned_data)
+
+
+TOO_MANY_ROWS = _("Too many rows: a delegation can have at most %(num)d participants.")
 
 
 def participant_formset(*, workshop: Workshop, data=None):
     """The delegation's rows: ``min_representatives`` empty rows to start, at most ``max_delegation_size`` shown.
 
     Completely empty rows are left out (Django skips unchanged extra forms). The size of the delegation is
-    not validated here: the service does that.
+    the service's rule; the formset only refuses more rows than a delegation may ever have, and never builds
+    more than that, whatever ``TOTAL_FORMS`` claims (``absolute_max``): a forged count costs nothing.
     """
+    size = workshop.max_delegation_size
     formset_class = forms.formset_factory(
-        ParticipantForm, extra=workshop.min_representatives, max_num=workshop.max_delegation_size
+        ParticipantForm, extra=workshop.min_representatives, max_num=size, absolute_max=size
     )
-    return formset_class(data, prefix=PARTICIPANTS_PREFIX)
+    messages = {"too_many_forms": TOO_MANY_ROWS}
+    return formset_class(data, prefix=PARTICIPANTS_PREFIX, error_messages=messages)
 
 
 def with_extra_row(*, workshop: Workshop, data):

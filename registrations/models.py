@@ -58,6 +58,10 @@ class Role(models.TextChoices):
         return frozenset({cls.CULTURE_SCHOOL_LEADER, cls.MUNICIPAL_LEADER, cls.MUNICIPAL_SERVICE})
 
 
+# Longest answer to the workshop's input question: a paragraph or two, not a document.
+INPUT_MAX_LENGTH = 4000
+
+
 def new_token() -> str:
     """The secret half of a delegation's link: 256 bits from `secrets`, compared in constant time."""
     return secrets.token_urlsafe(32)
@@ -102,7 +106,7 @@ class Registration(models.Model):
         verbose_name=_("preferred session"),
     )
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, db_index=True)
-    municipality_input = models.TextField(_("input"), blank=True)
+    municipality_input = models.TextField(_("input"), max_length=INPUT_MAX_LENGTH, blank=True)
     language = models.CharField(_("language"), max_length=10, default="nb")
     # The self-service link is /registration/<access_id>/<token>/: the row is found by access_id and the token
     # compared with hmac.compare_digest, so the response time tells nothing about the secret.

@@ -14,7 +14,7 @@ from django.utils.translation import get_language
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from registrations import access, forms, participant_rows, services
+from registrations import access, forms, participant_rows, services, throttle
 from registrations.errors import RegistrationError
 from registrations.models import Participant, Registration
 from registrations.selectors import sessions_with_seats, waitlist_position
@@ -64,6 +64,10 @@ def _not_over(workshop: Workshop, now: datetime.datetime) -> bool:
 @require_http_methods(["GET", "HEAD", "POST"])
 def register(request, slug: str):
     workshop = get_object_or_404(_published_workshops(), slug=slug)
+    if request.method == "POST":
+        wait = throttle.registration_wait_seconds(request)
+        if wait is not None:
+            return throttle.too_many_requests(request, wait)
     try:
         services.registration_check_open(workshop=workshop)
     except RegistrationError as closed:

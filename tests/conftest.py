@@ -69,6 +69,14 @@ def _fast_password_hashing():
         yield
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _no_rate_limits():
+    """Every test posts from 127.0.0.1, and the suite shares one Redis: counters would carry over between
+    tests and workers. tests/registrations/test_rate_limits.py turns the limits on, with its own counters."""
+    with override_settings(RATELIMIT_ENABLE=False):
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _bokmaal_by_default():
     """Each test starts in the site's default language, whatever the previous one activated."""

@@ -32,6 +32,7 @@ from registrations.admin.forms import (
 )
 from registrations.admin.readonly import ReadOnlyModelAdmin
 from registrations.errors import RegistrationError
+from registrations.fields import SingleLineFormfields
 from registrations.models import Participant, Registration
 from registrations.services import ContactData
 from workshops.audit import Actor
@@ -59,7 +60,7 @@ OVERRIDE_NOTES = {
 ACTION_TEMPLATE = "admin/registrations/registration/action_confirm.html"
 
 
-class ParticipantInline(admin.TabularInline):
+class ParticipantInline(SingleLineFormfields, admin.TabularInline):
     model = Participant
     formset = ParticipantFormSet
     fields = ("name", "email", "phone", "role", "title")
@@ -69,7 +70,7 @@ class ParticipantInline(admin.TabularInline):
 
 
 @admin.register(Registration)
-class RegistrationAdmin(admin.ModelAdmin):
+class RegistrationAdmin(SingleLineFormfields, admin.ModelAdmin):
     list_display = ("municipality", "county", "session", "participant_count", "status", "created_at")
     list_filter = ("workshop", "session", RegistrationCountyFilter, "status")
     # The workshop too: each row's checkbox is labelled with str(registration), which names it.

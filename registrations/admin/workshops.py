@@ -14,6 +14,7 @@ from notifications.admin import MaterialFileInline
 from registrations import selectors, services
 from registrations.backoffice import overview_pages
 from registrations.errors import RegistrationError
+from registrations.fields import SingleLineFormfields
 from workshops.audit import Actor
 from workshops.models import Session, Workshop
 
@@ -130,7 +131,7 @@ _SESSION_FIELDS = {
 }
 
 
-class SessionInline(admin.TabularInline):
+class SessionInline(SingleLineFormfields, admin.TabularInline):
     model = Session
     form = SessionForm
     formfield_overrides = URL_HTTPS
@@ -157,7 +158,7 @@ class SessionInline(admin.TabularInline):
 
 
 @admin.register(Workshop)
-class WorkshopAdmin(admin.ModelAdmin):
+class WorkshopAdmin(SingleLineFormfields, admin.ModelAdmin):
     list_display = ("title", "first_session_starts", "registration_deadline", "is_published")
     list_filter = ("is_published",)
     search_fields = ("title", "slug")

@@ -33,6 +33,13 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
+@pytest.fixture(autouse=True)
+def _fast_hands(settings):
+    """A browser driven by Playwright fills the form in well under a second: not a bot. The minimum fill
+    time itself is tested in tests/registrations/test_bots.py."""
+    settings.REGISTRATION_MIN_FILL_SECONDS = 0
+
+
 @pytest.fixture(scope="session")
 def browser():
     from playwright.sync_api import sync_playwright

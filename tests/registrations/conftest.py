@@ -3,12 +3,15 @@
 import dataclasses
 import html
 import re
+import time
 from html.parser import HTMLParser
 
 import pytest
+import time_machine
 from django.conf import settings
 from django.test import Client
 
+from registrations.fields import form_started_stamp
 from registrations.services import ParticipantData
 from tests.conftest import participants
 
@@ -19,6 +22,12 @@ def en_client() -> Client:
     client = Client()
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     return client
+
+
+def started_long_ago() -> str:
+    """The form's signed "shown at" stamp, from an hour ago: long enough for a person to fill it in."""
+    with time_machine.travel(time.time() - 3600, tick=False):
+        return form_started_stamp()
 
 
 def form_data(
@@ -40,6 +49,7 @@ def form_data(
         "participants-INITIAL_FORMS": "0",
         "participants-MIN_NUM_FORMS": "0",
         "participants-MAX_NUM_FORMS": str(max_rows),
+        "started": started_long_ago(),
     }
     for index, person in enumerate(people):
         row = dataclasses.asdict(person)

@@ -13,6 +13,7 @@ from registrations.errors import RegistrationError
 from registrations.models import Participant, Registration
 from registrations.selectors import sessions_with_seats
 from tests.conftest import CONTACT, STAFF, delegation, municipalities, oslo
+from tests.registrations.conftest import started_long_ago
 from workshops import audit
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -94,13 +95,14 @@ def test_opening_the_overflow_while_municipalities_register_keeps_every_rule(wor
     assert Registration.objects.filter(status=Registration.Status.WAITLISTED).count() == 2
 
 
-def form_data(municipality_pk: int, prefix: str) -> dict:
+def form_data(municipality_pk: int, prefix: str, started: str) -> dict:
     data = {
         "municipality": str(municipality_pk),
         "contact_name": "Kari Kontakt",
         "contact_email": f"{prefix}kontakt@kommune.example",
         "participants-TOTAL_FORMS": "2",
         "participants-INITIAL_FORMS": "0",
+        "started": started,
     }
     for i, role in enumerate(["culture_school_leader", "municipal_leader"]):
         data |= {
@@ -119,8 +121,10 @@ def test_simultaneous_form_posts_for_one_municipality_show_each_user_a_page_not_
     oslo_kommune = municipalities(1)[0]
     url = f"/workshops/{workshop.slug}/"
 
+    started = started_long_ago()  # here: time travel is not for threads
+
     def post(i):
-        return lambda: Client().post(url, form_data(oslo_kommune.pk, f"c{i}-"))
+        return lambda: Client().post(url, form_data(oslo_kommune.pk, f"c{i}-", started))
 
     responses = run_together([post(i) for i in range(10)])
 

@@ -80,11 +80,11 @@ def test_it_refuses_a_second_delegation_from_the_same_municipality(en_client, wo
 
 
 def test_it_refuses_a_delegation_larger_than_the_maximum(en_client, workshop):
+    # The form never builds more rows than a delegation may have (tests/registrations/test_form_limits.py);
+    # the service's own rule and message are in test_delegation_rules.py.
     people = participants(CSL, LEADER, *[SERVICE] * 5)
     response = en_client.post(REGISTER_URL, form_data(municipality("0301"), people, max_rows=7))
-    assert error_summary(response) == [
-        ("A delegation can have at most 6 participants; this one has 7.", "participants")
-    ]
+    assert error_summary(response) == [("Too many rows: a delegation can have at most 6 participants.", "participants")]
     assert nothing_saved()
 
 
