@@ -61,12 +61,12 @@ def setup_django(tmp: Path) -> None:
 
 
 def seed(n: int):
-    from zoneinfo import ZoneInfo
+    from django.utils import timezone
 
     from registrations.models import Municipality, Participant, Registration, Role
     from workshops.models import Session, Workshop
 
-    oslo = ZoneInfo("Europe/Oslo")
+    oslo = timezone.get_default_timezone()
     day = datetime.date(2021, 3, 10)
     workshop = Workshop.objects.create(
         title="Kulturskole 3.0",

@@ -240,6 +240,8 @@ AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contri
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", 10, validate=Range(min=1))
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", 30, validate=Range(min=1)))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# No banner on every start-up (it would also be the last line of every command and test run).
+AXES_VERBOSE = False
 AXES_RESET_ON_SUCCESS = True
 # The lock lasts AXES_COOLOFF_MINUTES from the last counted failure, as the lock-out page says; tries during
 # the lock are refused without starting the clock again.

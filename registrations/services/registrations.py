@@ -1,0 +1,268 @@
+"""Writes on a delegation: register, change, cancel, move."""
+
+import datetime
+from collections.abc import Sequence
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from notifications import services as notify
+from registrations.errors import RegistrationError
+from registrations.models import Municipality, Participant, Registration
+from registrations.services.rules import (
+    ContactData,
+    ParticipantData,
+    Window,
+    check_open_unless_staff,
+    delegation_validate,
+    municipality_check_valid,
+    registration_window,
+)
+from registrations.services.seats import (
+    PARTICIPANT_FIELDS,
+    REGISTRATION_FIELDS,
+    assign,
+    choose_session,
+    lock_sessions,
+    log_registration_change,
+    seats_in,
+    waitlist_promote_locked,
+)
+from workshops.audit import Actor, changes, log_action, snapshot
+from workshops.models import Session, Workshop
+
+
+def registration_create(
+    *,
+    workshop: Workshop,
+    municipality: Municipality,
+    contact: ContactData,
+    participants: Sequence[ParticipantData],
+    actor: Actor,
+    preferred_session: Session | None = None,
+    municipality_input: str = "",
+    language: str = "nb",
+    now: datetime.datetime | None = None,
+) -> Registration:
+    """Register a municipality's delegation: a seat in a session for all of it, or the waiting list.
+
+    Staff may register outside the public window (after the deadline, for an unpublished workshop).
+    Side effects: one Registration and its Participants written; confirmation deliveries written to the
+    notifications outbox and queued on commit; a "registration.created" log entry (with the override
+    noted when staff acted outside the window).
+    """
+    override = registration_window(workshop=workshop, now=now) if actor.is_staff else Window.OPEN
+    check_open_unless_staff(workshop=workshop, actor=actor, now=now)
+    municipality_check_valid(workshop=workshop, municipality=municipality)
+    delegation_validate(workshop=workshop, participants=participants)
+    if preferred_session is not None and (
+        preferred_session.workshop_id != workshop.pk or not preferred_session.is_open
+    ):
+        raise RegistrationError("session_not_available", field="preferred_session")
+
+    with transaction.atomic():
+        sessions = lock_sessions(workshop)
+        already = Registration.objects.filter(workshop=workshop, municipality=municipality).exclude(
+            status=Registration.Status.CANCELLED
+        )
+        if already.exists():
+            raise RegistrationError("already_registered", field="municipality", municipality=municipality.name)
+        session = choose_session(sessions, seats_in(sessions), len(participants), preferred_session)
+        try:
+            with transaction.atomic():
+                registration = Registration.objects.create(
+                    workshop=workshop,
+                    municipality=municipality,
+                    contact_name=contact.name.strip(),
+                    contact_email=contact.email.strip(),
+                    contact_phone=contact.phone.strip(),
+                    session=session,
+                    preferred_session=preferred_session,
+                    status=Registration.Status.CONFIRMED if session else Registration.Status.WAITLISTED,
+                    municipality_input=municipality_input.strip(),
+                    language=language,
+                )
+        except IntegrityError as exc:
+            # Only reachable when the session lock was not taken (SQLite) and another request won the race.
+            raise RegistrationError("already_registered", field="municipality", municipality=municipality.name) from exc
+        people = Participant.objects.bulk_create([_participant(registration, person) for person in participants])
+        data = {
+            "values": snapshot(registration, REGISTRATION_FIELDS),
+            "participants": [snapshot(p, PARTICIPANT_FIELDS) for p in people],
+        }
+        if override != Window.OPEN:
+            data["staff_override"] = override
+        log_action(actor=actor, action="registration.created", obj=registration, workshop_id=workshop.pk, data=data)
+        notify.registration_confirmed(registration=registration, participants=people)
+    return registration
+
+
+def _participant(registration: Registration, person: ParticipantData) -> Participant:
+    return Participant(
+        registration=registration,
+        name=person.name.strip(),
+        email=person.email.strip(),
+        phone=person.phone.strip(),
+        role=person.role,
+        title=person.title.strip(),
+    )
+
+
+def registration_update(
+    *,
+    registration: Registration,
+    contact: ContactData,
+    participants: Sequence[ParticipantData],
+    actor: Actor,
+    municipality_input: str | None = None,
+    now: datetime.datetime | None = None,
+) -> Registration:
+    """Change a delegation's contact person and participants; the delegation keeps its session.
+
+    A confirmed delegation may grow only while its session has seats for the whole of it.
+    Side effects: the Registration updated, Participants updated, created and deleted (matched by id,
+    then by email); new participants get their confirmation (and any mailing already sent) through the
+    outbox; freed seats go to the waiting list; a "registration.changed" log entry with before and after.
+    """
+    check_open_unless_staff(workshop=registration.workshop, actor=actor, now=now)
+    delegation_validate(workshop=registration.workshop, participants=participants)
+
+    with transaction.atomic():
+        sessions = lock_sessions(registration.workshop)
+        registration = Registration.objects.select_for_update().get(pk=registration.pk)
+        if registration.status == Registration.Status.CANCELLED:
+            raise RegistrationError("registration_cancelled")
+        existing = list(registration.participants.all())
+        if registration.session_id is not None:
+            session = next(s for s in sessions if s.pk == registration.session_id)
+            free = session.capacity - seats_in([session])[session.pk] + len(existing)
+            if len(participants) > free:
+                raise RegistrationError(
+                    "session_full", field="participants", session=session.label, free=free, needed=len(participants)
+                )
+        before = snapshot(registration, (*REGISTRATION_FIELDS, "municipality_input"))
+        people_before = {p.pk: snapshot(p, PARTICIPANT_FIELDS) for p in existing}
+        registration.contact_name = contact.name.strip()
+        registration.contact_email = contact.email.strip()
+        registration.contact_phone = contact.phone.strip()
+        if municipality_input is not None:
+            registration.municipality_input = municipality_input.strip()
+        registration.save()
+        added = _replace_participants(registration, existing, participants)
+        people_after = {p.pk: snapshot(p, PARTICIPANT_FIELDS) for p in registration.participants.all()}
+        log_action(
+            actor=actor,
+            action="registration.changed",
+            obj=registration,
+            workshop_id=registration.workshop_id,
+            data={
+                "changes": changes(before, snapshot(registration, (*REGISTRATION_FIELDS, "municipality_input"))),
+                **_participant_changes(people_before, people_after),
+            },
+        )
+        if added:
+            notify.participants_added(registration=registration, participants=added)
+        waitlist_promote_locked(registration.workshop, sessions, actor=actor)
+    return registration
+
+
+def _participant_changes(before: dict[int, dict], after: dict[int, dict]) -> dict[str, list]:
+    """Participants added, removed and changed between two {id: values} snapshots (empty lists left out)."""
+    result = {
+        "added": [after[pk] for pk in after if pk not in before],
+        "removed": [before[pk] for pk in before if pk not in after],
+        "participants_changed": [
+            {"participant": after[pk]["name"], "changes": changes(before[pk], after[pk])}
+            for pk in after
+            if pk in before and before[pk] != after[pk]
+        ],
+    }
+    return {key: value for key, value in result.items() if value}
+
+
+def _replace_participants(
+    registration: Registration, existing: list[Participant], wanted: Sequence[ParticipantData]
+) -> list[Participant]:
+    by_id = {p.pk: p for p in existing}
+    before = {p.pk: p.email for p in existing}
+    by_email = {p.email.lower(): p for p in existing}
+    keep: list[Participant] = []
+    new: list[Participant] = []
+    for person in wanted:
+        current = by_id.get(person.id) if person.id else by_email.get(person.email.strip().lower())
+        if current is None or current in keep:
+            new.append(_participant(registration, person))
+            continue
+        fresh = _participant(registration, person)
+        for field in PARTICIPANT_FIELDS:
+            setattr(current, field, getattr(fresh, field))
+        keep.append(current)
+    gone = [p.pk for p in existing if p not in keep]
+    # Delete first: a kept or new row may take over an email address a removed one had.
+    Participant.objects.filter(pk__in=gone).delete()
+    # The unique (delegation, email) index is checked row by row, so two kept participants swapping
+    # addresses would collide halfway: park the changed addresses on unique placeholders first.
+    moved = [p for p in keep if p.email.lower() != before[p.pk].lower()]
+    if moved:
+        Participant.objects.bulk_update(
+            [Participant(pk=p.pk, email=f"moving-{p.pk}@invalid") for p in moved], ["email"]
+        )
+    if keep:
+        Participant.objects.bulk_update(keep, list(PARTICIPANT_FIELDS))
+    return Participant.objects.bulk_create(new) if new else []
+
+
+def registration_cancel(
+    *, registration: Registration, actor: Actor, now: datetime.datetime | None = None
+) -> Registration:
+    """Cancel a delegation. Its seats go to the waiting list.
+
+    Side effects: the Registration marked cancelled (its session cleared); a cancellation email to the
+    delegation and session-change emails to promoted delegations written to the outbox; a
+    "registration.cancelled" log entry.
+    """
+    with transaction.atomic():
+        sessions = lock_sessions(registration.workshop)
+        registration = Registration.objects.select_for_update().get(pk=registration.pk)
+        if registration.status == Registration.Status.CANCELLED:
+            return registration
+        previous = registration.session
+        before = snapshot(registration, REGISTRATION_FIELDS)
+        registration.status = Registration.Status.CANCELLED
+        registration.session = None
+        registration.cancelled_at = now or timezone.now()
+        registration.save(update_fields=["status", "session", "cancelled_at", "updated_at"])
+        log_registration_change(actor, "registration.cancelled", registration, before)
+        notify.registration_cancelled(registration=registration, previous_session=previous)
+        waitlist_promote_locked(registration.workshop, sessions, actor=actor)
+    return registration
+
+
+def registration_move(*, registration: Registration, session: Session, actor: Actor) -> Registration:
+    """Staff move a delegation (confirmed or waiting) to another session of the same workshop.
+
+    Refused when the session cannot take the whole delegation. Closed sessions are allowed: staff decide.
+    Side effects: the Registration's session and status updated; a session-change email in the outbox;
+    a "registration.moved" log entry.
+    """
+    if session.workshop_id != registration.workshop_id:
+        raise RegistrationError("session_not_available", field="session")
+    with transaction.atomic():
+        sessions = lock_sessions(registration.workshop)
+        registration = Registration.objects.select_for_update().get(pk=registration.pk)
+        if registration.status == Registration.Status.CANCELLED:
+            raise RegistrationError("registration_cancelled")
+        if registration.session_id == session.pk:
+            return registration
+        size = registration.participants.count()
+        target = next(s for s in sessions if s.pk == session.pk)
+        free = target.capacity - seats_in([target])[target.pk]
+        if size > free:
+            raise RegistrationError("session_full", field="session", session=target.label, free=free, needed=size)
+        previous = registration.session
+        before = snapshot(registration, REGISTRATION_FIELDS)
+        assign(registration, target)
+        log_registration_change(actor, "registration.moved", registration, before)
+        notify.session_changed(registration=registration, previous_session=previous)
+        waitlist_promote_locked(registration.workshop, sessions, actor=actor)
+    return registration
