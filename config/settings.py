@@ -277,6 +277,8 @@ CSRF_COOKIE_SECURE = not DEBUG
 # In production every request is HTTPS: redirect plain HTTP, and tell browsers for a year (HSTS). Turn the
 # redirect off (SECURE_SSL_REDIRECT=0) only behind a proxy that already redirects.
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", not DEBUG)
+# Load balancers and container health checks ask over plain HTTP inside the network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000, validate=Range(min=0))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", False)

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.test import override_settings
 from django.utils.translation import override
 
+from config.celery import app as celery_app
 from registrations import services
 from registrations.models import Municipality, Role
 from registrations.municipality_data import municipalities_load
@@ -202,3 +203,26 @@ def register(workshop: Workshop, number: str = "0301", people=None, **kwargs):
         participants=people if people is not None else participants(prefix=number),
         **kwargs,
     )
+
+
+@pytest.fixture
+def broker(monkeypatch):
+    """Call broker(url) to publish to a real broker in this test; the previous one comes back after."""
+    conf = celery_app.conf
+    saved = (conf.broker_url, conf.broker_transport_options, conf.task_always_eager)
+
+    def use_broker(url: str, transport_options: dict | None = None):
+        """Point the Celery app at another broker (tasks really published, not run in-process)."""
+        celery_app.close()
+        celery_app.amqp._producer_pool = None
+        conf.task_always_eager = False
+        # Celery's conf.broker_url prefers the CELERY_BROKER_URL environment variable (set in CI).
+        monkeypatch.setenv("CELERY_BROKER_URL", url)
+        conf.broker_url = url
+        conf.broker_transport_options = transport_options or {}
+
+    yield use_broker
+    celery_app.close()
+    celery_app.amqp._producer_pool = None
+    monkeypatch.undo()
+    conf.broker_url, conf.broker_transport_options, conf.task_always_eager = saved

@@ -117,6 +117,8 @@ def test_web_serves_gunicorn_on_8000_with_the_masking_access_log(services):
     assert config["accesslog"] == "-"
     assert config["logger_class"] == "config.gunicorn_logging.MaskingLogger"
     assert "8000:8000" in [str(port) for port in web["ports"]]
+    # Its health check asks /healthz (config/health.py), which answers 503 until the database is migrated.
+    assert "http://127.0.0.1:8000/healthz" in " ".join(web["healthcheck"]["test"])
 
 
 def test_migrations_run_before_the_app_starts(services):

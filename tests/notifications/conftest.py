@@ -119,29 +119,6 @@ def eager_celery():
 
 
 @pytest.fixture
-def broker(monkeypatch):
-    """Call broker(url) to publish to a real broker in this test; the previous one comes back after."""
-    conf = celery_app.conf
-    saved = (conf.broker_url, conf.broker_transport_options, conf.task_always_eager)
-
-    def use_broker(url: str, transport_options: dict | None = None):
-        """Point the Celery app at another broker (tasks really published, not run in-process)."""
-        celery_app.close()
-        celery_app.amqp._producer_pool = None
-        conf.task_always_eager = False
-        # Celery's conf.broker_url prefers the CELERY_BROKER_URL environment variable (set in CI).
-        monkeypatch.setenv("CELERY_BROKER_URL", url)
-        conf.broker_url = url
-        conf.broker_transport_options = transport_options or {}
-
-    yield use_broker
-    celery_app.close()
-    celery_app.amqp._producer_pool = None
-    monkeypatch.undo()
-    conf.broker_url, conf.broker_transport_options, conf.task_always_eager = saved
-
-
-@pytest.fixture
 def commit(django_capture_on_commit_callbacks):
     """`with commit():` runs what the code queued with transaction.on_commit, as a real commit would."""
 
