@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from registrations.admin.readonly import ReadOnlyModelAdmin
 from registrations.models import Participant, Registration, Role
+from registrations.services import Window
 from workshops.formatting import format_datetime
 from workshops.models import ActionLog, Session, Workshop
 
@@ -29,6 +30,12 @@ ACTION_LABELS = {
     "session.opened": _("session opened"),
     "session.closed": _("session closed"),
     "session.deleted": _("session deleted"),
+}
+# data["staff_override"] holds the public window's state when staff acted outside it (services.registration_window).
+OVERRIDES = {
+    Window.CLOSED: _("staff override: after the registration deadline"),
+    Window.NOT_OPEN_YET: _("staff override: before registration opened"),
+    Window.NOT_PUBLISHED: _("staff override: while the workshop was unpublished"),
 }
 PARTICIPANT_LISTS = {
     "participants": _("participants"),
@@ -93,7 +100,8 @@ def entry_lines(entry: ActionLog, sessions: dict[int, str]) -> list[str]:
                 f"{_value(name, before, sessions)} → {_value(name, after, sessions)}"
             )
     if data.get("staff_override"):
-        lines.append(str(_("staff override: the public form was closed")))
+        override = OVERRIDES.get(data["staff_override"], _("staff override: the public form was closed"))
+        lines.append(capfirst(str(override)))
     return lines
 
 
