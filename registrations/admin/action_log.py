@@ -25,6 +25,8 @@ ACTION_LABELS = {
     "registration.moved": _("moved to another session"),
     "registration.promoted": _("got a seat from the waiting list"),
     "registration.cancelled": _("registration cancelled"),
+    "workshop.created": _("workshop created"),
+    "workshop.changed": _("workshop changed"),
     "session.created": _("session added"),
     "session.changed": _("session changed"),
     "session.opened": _("session opened"),
@@ -54,7 +56,7 @@ def action_label(code: str) -> str:
 
 
 def _field_label(name: str) -> str:
-    for model in (Registration, Participant, Session):
+    for model in (Registration, Participant, Session, Workshop):
         try:
             return capfirst(model._meta.get_field(name).verbose_name)
         except FieldDoesNotExist:
