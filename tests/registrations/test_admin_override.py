@@ -130,3 +130,11 @@ def test_a_second_after_the_deadline_a_change_needs_the_tick(staff, workshop, ti
 
     registration.refresh_from_db()
     assert registration.contact_name == "Ola"
+
+
+def test_in_bokmaal_the_tick_reads_registrer_likevel(admin_client, workshop, time_machine):
+    time_machine.move_to(FIRST_SECOND_AFTER, tick=False)
+
+    text = page_text(admin_client.get(ADD_URL, {"workshop": workshop.pk}))
+
+    assert "Registrer likevel (påmeldingsfristen er passert)" in text
