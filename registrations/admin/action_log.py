@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from registrations.admin.readonly import ReadOnlyModelAdmin
 from registrations.models import Participant, Registration, Role
+from registrations.services import Window
 from workshops.formatting import format_datetime
 from workshops.models import ActionLog, Session, Workshop
 
@@ -24,11 +25,19 @@ ACTION_LABELS = {
     "registration.moved": _("moved to another session"),
     "registration.promoted": _("got a seat from the waiting list"),
     "registration.cancelled": _("registration cancelled"),
+    "workshop.created": _("workshop created"),
+    "workshop.changed": _("workshop changed"),
     "session.created": _("session added"),
     "session.changed": _("session changed"),
     "session.opened": _("session opened"),
     "session.closed": _("session closed"),
     "session.deleted": _("session deleted"),
+}
+# data["staff_override"] holds the public window's state when staff acted outside it (services.registration_window).
+OVERRIDES = {
+    Window.CLOSED: _("staff override: after the registration deadline"),
+    Window.NOT_OPEN_YET: _("staff override: before registration opened"),
+    Window.NOT_PUBLISHED: _("staff override: while the workshop was unpublished"),
 }
 PARTICIPANT_LISTS = {
     "participants": _("participants"),
@@ -47,7 +56,7 @@ def action_label(code: str) -> str:
 
 
 def _field_label(name: str) -> str:
-    for model in (Registration, Participant, Session):
+    for model in (Registration, Participant, Session, Workshop):
         try:
             return capfirst(model._meta.get_field(name).verbose_name)
         except FieldDoesNotExist:
@@ -93,7 +102,8 @@ def entry_lines(entry: ActionLog, sessions: dict[int, str]) -> list[str]:
                 f"{_value(name, before, sessions)} → {_value(name, after, sessions)}"
             )
     if data.get("staff_override"):
-        lines.append(str(_("staff override: the public form was closed")))
+        override = OVERRIDES.get(data["staff_override"], _("staff override: the public form was closed"))
+        lines.append(capfirst(str(override)))
     return lines
 
 

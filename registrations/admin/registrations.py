@@ -26,6 +26,7 @@ from registrations.admin.filters import CountyFilter, RegistrationCountyFilter
 from registrations.admin.forms import (
     MoveForm,
     ParticipantFormSet,
+    RegistrationAdminForm,
     language_field,
     municipality_label,
     with_problems,
@@ -71,6 +72,7 @@ class ParticipantInline(SingleLineFormfields, admin.TabularInline):
 
 @admin.register(Registration)
 class RegistrationAdmin(SingleLineFormfields, admin.ModelAdmin):
+    form = RegistrationAdminForm
     list_display = ("municipality", "county", "session", "participant_count", "status", "created_at")
     list_filter = ("workshop", "session", RegistrationCountyFilter, "status")
     # The workshop too: each row's checkbox is labelled with str(registration), which names it.
@@ -89,6 +91,9 @@ class RegistrationAdmin(SingleLineFormfields, admin.ModelAdmin):
         main = ("workshop", "municipality", "preferred_session", "language")
         if obj is not None:
             main = ("workshop", "municipality", "status", "session", "waitlist_position", *main[2:])
+        if obj is None or services.registration_window(workshop=obj.workshop) != services.Window.OPEN:
+            # Outside the public window staff must tick this to go ahead (RegistrationAdminForm.clean).
+            main = (*main, "override_window")
         fieldsets = [
             (None, {"fields": main}),
             (capfirst(_("contact person")), {"fields": CONTACT_FIELDS}),

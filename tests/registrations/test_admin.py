@@ -132,7 +132,7 @@ def test_it_reports_an_already_registered_municipality_and_keeps_the_input(staff
 def test_staff_may_add_after_the_deadline_and_the_admin_log_says_so(staff, workshop, time_machine):
     time_machine.move_to(oslo(2021, 3, 5, 10, 0), tick=False)
 
-    submit(staff, ADD_URL, add_data(workshop, "1103"), follow=True)
+    submit(staff, ADD_URL, add_data(workshop, "1103", override_window="on"), follow=True)
 
     registration = Registration.objects.get()
     assert (registration.municipality.name, registration.status) == ("Stavanger", Registration.Status.CONFIRMED)
@@ -197,7 +197,7 @@ def test_staff_may_change_after_the_deadline_and_the_admin_log_says_so(staff, wo
     submit(
         staff,
         f"{CHANGELIST_URL}{registration.pk}/change/",
-        change_data(registration, rows(registration), contact_name="Ola Kontakt"),
+        change_data(registration, rows(registration), contact_name="Ola Kontakt", override_window="on"),
         follow=True,
     )
 

@@ -11,6 +11,7 @@ PAGES = [
     "/admin/registrations/registration/?q=Person",
     "/admin/registrations/participant/",
     "/admin/registrations/participant/?q=kommune.example",
+    "/admin/registrations/participant/?county=03",
     "/admin/workshops/session/",
     "/admin/workshops/workshop/",
 ]

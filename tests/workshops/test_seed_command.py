@@ -13,7 +13,7 @@ from registrations.errors import RegistrationError
 from registrations.models import Municipality, Registration
 from tests.conftest import CONTACT, OSLO, STAFF, delegation, oslo
 from workshops import audit
-from workshops.models import Session, Workshop
+from workshops.models import ActionLog, Session, Workshop
 
 TITLE = "Kulturskole 3.0 – Kulturskolen som utviklingsaktør i fremtidens kommune"
 
@@ -174,3 +174,62 @@ def test_the_2021_workshop_and_the_demo_live_side_by_side():
 
     assert sorted(Workshop.objects.values_list("slug", flat=True)) == ["kulturskole-3-0", "kulturskole-3-0-demo"]
     assert Session.objects.count() == 4
+
+
+# --- Who did what -----------------------------------------------------------------------------
+
+
+def log(workshop: Workshop) -> list[tuple]:
+    return [
+        (entry.actor_kind, entry.action, entry.object_repr)
+        for entry in ActionLog.objects.filter(workshop_id=workshop.pk).order_by("pk")
+    ]
+
+
+@pytest.mark.django_db
+def test_creating_the_workshop_and_its_sessions_is_recorded_as_done_by_the_system():
+    workshop = seed()
+
+    main, overflow = workshop.sessions.order_by("starts_at")
+    assert log(workshop) == [
+        (ActionLog.ActorKind.SYSTEM, "workshop.created", TITLE),
+        (ActionLog.ActorKind.SYSTEM, "session.created", str(main)),
+        (ActionLog.ActorKind.SYSTEM, "session.created", str(overflow)),
+    ]
+    created = ActionLog.objects.get(action="workshop.created").data["values"]
+    assert (created["slug"], created["max_delegation_size"]) == ("kulturskole-3-0", 6)
+    assert ActionLog.objects.filter(action="session.created").order_by("pk").first().data["values"]["is_open"] is True
+    assert set(ActionLog.objects.values_list("user_name", flat=True)) == {""}
+
+
+@pytest.mark.django_db
+def test_a_re_run_that_changes_nothing_records_nothing():
+    workshop = seed()
+    before = log(workshop)
+
+    seed()
+
+    assert log(workshop) == before
+
+
+@pytest.mark.django_db
+def test_a_re_run_that_restores_facts_records_each_change_with_before_and_after():
+    workshop = seed()
+    overflow = workshop.sessions.get(kind=Session.Kind.OVERFLOW)
+    Session.objects.filter(pk=overflow.pk).update(starts_at=oslo(2021, 3, 10, 13, 0), capacity=350)
+    Workshop.objects.filter(pk=workshop.pk).update(registration_deadline=oslo(2021, 3, 5, 12, 0), venue="Teams")
+    ActionLog.objects.all().delete()
+
+    seed()
+
+    assert log(workshop) == [
+        (ActionLog.ActorKind.SYSTEM, "workshop.changed", TITLE),
+        (ActionLog.ActorKind.SYSTEM, "session.changed", str(overflow)),
+    ]
+    workshop_change, session_change = ActionLog.objects.order_by("pk")
+    assert workshop_change.data["changes"] == {
+        "registration_deadline": ["2021-03-05T11:00:00+00:00", "2021-03-01T22:59:59+00:00"],
+        "venue": ["Teams", "Zoom"],
+    }
+    # Only the announced time is restored; the capacity staff chose is theirs.
+    assert session_change.data["changes"] == {"starts_at": ["2021-03-10T12:00:00+00:00", "2021-03-10T11:30:00+00:00"]}

@@ -1,5 +1,9 @@
 """The staff downloads: who gets a file, what the response says, and the page that links them."""
 
+import csv
+import io
+import re
+
 import pytest
 from django.contrib.auth.models import Permission
 from django.db import connection
@@ -7,8 +11,9 @@ from django.db.models import Count
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from tests.conftest import register
-from tests.registrations.backoffice.conftest import fill, read_csv, read_xlsx
+from registrations.staff_groups import OBSERVERS, ORGANISERS
+from tests.conftest import delegation, register
+from tests.registrations.backoffice.conftest import fill, read_csv, read_xlsx, staff_client
 
 pytestmark = pytest.mark.usefixtures("before_deadline")
 
@@ -141,3 +146,46 @@ def test_a_download_runs_as_many_queries_for_200_participants_as_for_10(observer
 
     assert len(rows) - 1 == 200
     assert counts[0] == counts[1]
+
+
+# --- Links to the exports from the admin ------------------------------------------------------
+
+
+def hrefs(response) -> list[str]:
+    return re.findall(r'href="([^"]+)"', response.content.decode())
+
+
+@pytest.mark.parametrize("group", [OBSERVERS, ORGANISERS])
+def test_staff_of_either_role_reach_the_exports_from_the_workshop_and_the_overview(db, workshop, main_session, group):
+    register(workshop, "0301", people=delegation(3))
+    client = staff_client(f"user-{group}", group)
+    exports_url = reverse("backoffice:exports", args=[workshop.pk])
+
+    change_page = client.get(f"/admin/workshops/workshop/{workshop.pk}/change/")
+    overview_page = client.get(f"/admin/workshops/workshop/{workshop.pk}/overview/")
+
+    assert exports_url in hrefs(change_page)
+    assert exports_url in hrefs(overview_page)
+    exports_page = client.get(exports_url)
+    zoom_url = reverse("backoffice:zoom_rooms", args=[workshop.pk, main_session.pk])
+    assert f'action="{zoom_url}"' in exports_page.content.decode()
+    assert 'name="room_size"' in exports_page.content.decode()
+    zoom = client.get(zoom_url, {"room_size": "4"})
+    assert zoom["Content-Disposition"].startswith("attachment; filename=")
+    header, *rooms = csv.reader(io.StringIO(zoom.content.decode(), newline=""))
+    assert header == ["Pre-assign Room Name", "Email Address"]
+    assert sorted(row[1] for row in rooms) == [
+        "p1@kommune.example",
+        "p2@kommune.example",
+        "p3@kommune.example",
+    ]
+
+
+def test_staff_who_may_not_view_registrations_are_not_shown_the_exports_link(client, django_user_model, workshop):
+    user = django_user_model.objects.create_user("helper", password="x", is_staff=True)
+    user.user_permissions.add(Permission.objects.get(content_type__app_label="workshops", codename="view_workshop"))
+    client.force_login(user)
+    exports_url = reverse("backoffice:exports", args=[workshop.pk])
+
+    assert exports_url not in hrefs(client.get(f"/admin/workshops/workshop/{workshop.pk}/change/"))
+    assert exports_url not in hrefs(client.get(f"/admin/workshops/workshop/{workshop.pk}/overview/"))

@@ -4,6 +4,11 @@ Running it again restores the announced facts (title, organisers, rules, session
 nothing else: the texts, and each session's capacity, open/closed state and meeting link, are set only
 when created, because staff edit them in the admin (opening the overflow session, for one).
 Sessions are matched by (workshop, kind), so re-running never adds a session.
+
+What it creates or changes is recorded in the log of who did what, as done by the system (workshops.audit);
+a re-run that changes nothing records nothing. The log is written here with log_action rather than through
+registrations.services: the workshops app is the ground floor and imports nothing above it, and the seed
+never touches capacity or open state, so no waiting-list rule is involved.
 """
 
 import datetime
@@ -12,6 +17,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+from workshops.audit import SYSTEM, changes, log_action, snapshot
 from workshops.models import Session, Workshop
 
 SLUG = "kulturskole-3-0"
@@ -78,21 +84,49 @@ def seed(*, slug: str, title: str, event_day: datetime.date, deadline_day: datet
         "max_delegation_size": 6,
     }
     with transaction.atomic():
-        workshop, _created = Workshop.objects.update_or_create(
-            slug=slug, defaults=facts, create_defaults={**facts, **texts}
-        )
+        workshop = Workshop.objects.select_for_update().filter(slug=slug).first()
+        if workshop is None:
+            workshop = Workshop.objects.create(slug=slug, **facts, **texts)
+            _log_created(workshop, ("slug", *facts), workshop_id=workshop.pk)
+        else:
+            _update(workshop, facts, workshop_id=workshop.pk)
         for kind, label, start, end, is_open in (
             (Session.Kind.MAIN, "Formiddag", (9, 0), (11, 30), True),
             (Session.Kind.OVERFLOW, "Ettermiddag", (12, 30), (15, 0), False),
         ):
             times = {"label": label, "starts_at": oslo(event_day, *start), "ends_at": oslo(event_day, *end)}
-            Session.objects.update_or_create(
-                workshop=workshop,
-                kind=kind,
-                defaults=times,
-                create_defaults={**times, "capacity": 300, "is_open": is_open},
-            )
+            session = Session.objects.filter(workshop=workshop, kind=kind).first()
+            if session is None:
+                session = Session.objects.create(workshop=workshop, kind=kind, capacity=300, is_open=is_open, **times)
+                _log_created(session, ("kind", *times, "capacity", "is_open"), workshop_id=workshop.pk)
+            else:
+                _update(session, times, workshop_id=workshop.pk)
     return workshop
+
+
+def _log_created(obj: Workshop | Session, fields, *, workshop_id: int) -> None:
+    action = f"{obj._meta.model_name}.created"
+    log_action(actor=SYSTEM, action=action, obj=obj, workshop_id=workshop_id, data={"values": snapshot(obj, fields)})
+
+
+def _update(obj: Workshop | Session, values: dict, *, workshop_id: int) -> None:
+    """Set the values that differ, save and record them (before and after); nothing when none differs."""
+    # Compared as Python values: an Oslo time and the same instant read back in UTC are equal.
+    changed = [name for name, value in values.items() if getattr(obj, name) != value]
+    if not changed:
+        return
+    before = snapshot(obj, changed)
+    for name in changed:
+        setattr(obj, name, values[name])
+    obj.save(update_fields=changed)
+    obj.refresh_from_db(fields=changed)  # the stored form (UTC), so before and after read alike in the log
+    log_action(
+        actor=SYSTEM,
+        action=f"{obj._meta.model_name}.changed",
+        obj=obj,
+        workshop_id=workshop_id,
+        data={"changes": changes(before, snapshot(obj, changed))},
+    )
 
 
 class Command(BaseCommand):
