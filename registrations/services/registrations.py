@@ -124,6 +124,7 @@ def registration_update(
     then by email); new participants get their confirmation (and any mailing already sent) through the
     outbox; freed seats go to the waiting list; a "registration.changed" log entry with before and after.
     """
+    override = registration_window(workshop=registration.workshop, now=now) if actor.is_staff else Window.OPEN
     check_open_unless_staff(workshop=registration.workshop, actor=actor, now=now)
     delegation_validate(workshop=registration.workshop, participants=participants)
 
@@ -158,6 +159,7 @@ def registration_update(
             data={
                 "changes": changes(before, snapshot(registration, (*REGISTRATION_FIELDS, "municipality_input"))),
                 **_participant_changes(people_before, people_after),
+                **({"staff_override": override} if override != Window.OPEN else {}),
             },
         )
         if added:

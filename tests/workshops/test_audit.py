@@ -126,3 +126,17 @@ def test_a_capacity_equal_to_the_seats_taken_is_allowed(workshop, main_session, 
 
     main_session.refresh_from_db()
     assert main_session.capacity == 4
+
+
+def test_a_staff_change_after_the_deadline_is_recorded_as_an_override(workshop, organiser, before_deadline):
+    registration = register(workshop, "0301")
+
+    services.registration_update(
+        registration=registration,
+        contact=CONTACT,
+        participants=delegation(3),
+        actor=audit.Actor.staff(organiser),
+        now=oslo(2021, 3, 2, 0, 0),
+    )
+
+    assert ActionLog.objects.get(action="registration.changed").data["staff_override"] == "deadline_passed"
