@@ -48,6 +48,8 @@ class ReminderForm(forms.Form):
 
 def outreach_page(model_admin, request):
     """The page (GET), or a new invitation or reminder (POST, for staff who may send mailings)."""
+    if not model_admin.has_view_permission(request):
+        raise PermissionDenied
     may_send = request.user.has_perm("notifications.send_mailing")
     invitation_form = InvitationForm(prefix="invitation")
     reminder_form = ReminderForm(prefix="reminder")
