@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "csp",
     "axes",
     "django_ratelimit",
+    "import_export",  # the municipal contacts' CSV/XLSX import with preview (registrations/admin/contacts.py)
 ]
 
 MIDDLEWARE = [

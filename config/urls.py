@@ -1,5 +1,3 @@
-from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 
@@ -16,5 +14,5 @@ urlpatterns = [
 ]
 handler400 = "config.views.bad_request"
 
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# MEDIA_URL is not served, not even with DEBUG: the only files there are material for registered participants,
+# reached through notifications.views (a personal signed link, or the staff's own link in the admin).

@@ -1,7 +1,8 @@
 """Staff pages for mailings, deliveries and material files.
 
 Other apps' admins import ``DeliveryInline`` (on a registration) and ``ParticipantDeliveryInline`` (on a
-participant) for a person's delivery history, and ``MaterialFileInline`` for the workshop page.
+participant) for a person's delivery history, ``MaterialDownloadInline`` (on a registration) for the material
+its participants opened, and ``MaterialFileInline`` for the workshop page.
 
 Mailings and deliveries are history: nobody deletes them here. Every action that sends needs the
 "send_mailing" permission (``permissions=["send"]``): a view-only user neither sees nor can post them.
@@ -9,6 +10,7 @@ Mailings and deliveries are history: nobody deletes them here. Every action that
 
 from django import forms
 from django.contrib import admin, messages
+from django.db import models
 from django.db.models import Count, Q
 from django.urls import path, reverse
 from django.utils import timezone
@@ -17,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from notifications import admin_approval, admin_preview, selectors, services
-from notifications.models import Delivery, LedgerEntry, Mailing, MaterialFile
+from notifications.models import Delivery, LedgerEntry, Mailing, MaterialDownload, MaterialFile
 from notifications.placeholders import SAMPLE_VALUES, placeholders_help, placeholders_render, placeholders_validate
 from workshops.audit import Actor
 
@@ -69,13 +71,54 @@ class ParticipantDeliveryInline(_DeliveryHistory):
     fk_name = "participant"
 
 
+class MaterialDownloadInline(admin.TabularInline):
+    """Which material files each participant of a delegation opened, and when (for RegistrationAdmin)."""
+
+    model = MaterialDownload
+    fk_name = "registration"
+    fields = ("participant", "material_file", "downloaded_at")
+    readonly_fields = fields
+    extra = 0
+    max_num = 0
+    can_delete = False
+    ordering = ("-downloaded_at", "-pk")
+    verbose_name_plural = _("material opened")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("participant", "material_file")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class _PlainFileInput(forms.ClearableFileInput):
+    """The upload box without Django's «Currently: <link>»: that link is MEDIA_URL, which is not served.
+    The staff's download link is the «download» column (notifications.views.material_file_staff)."""
+
+    template_name = "django/forms/widgets/file.html"
+
+
+_FILE_WIDGET = {models.FileField: {"widget": _PlainFileInput}}
+
+
+@admin.display(description=_("download"))
+def _staff_download(_model_admin, item: MaterialFile) -> str:
+    if item is None or not item.pk:
+        return "–"
+    url = reverse("notifications:material_file_staff", args=[item.pk])
+    return format_html('<a href="{}">{}</a>', url, item.filename)
+
+
 class MaterialFileInline(admin.TabularInline):
     """Material files on the workshop page (WorkshopAdmin). Deletable until the material went to someone:
     from then on sent emails link to them."""
 
     model = MaterialFile
-    fields = ("title", "file", "position")
+    fields = ("title", "file", "download", "position")
+    readonly_fields = ("download",)
+    formfield_overrides = _FILE_WIDGET
     extra = 1
+    download = _staff_download
 
     def has_delete_permission(self, request, obj=None):
         if obj is not None and _material_sent(obj.pk):
@@ -85,9 +128,32 @@ class MaterialFileInline(admin.TabularInline):
 
 @admin.register(MaterialFile)
 class MaterialFileAdmin(admin.ModelAdmin):
-    list_display = ("title", "workshop", "filename", "uploaded_at")
+    list_display = ("title", "workshop", "filename", "uploaded_at", "opened_by")
     list_filter = ("workshop",)
-    fields = ("workshop", "title", "file", "position")
+    list_select_related = ("workshop",)
+    fields = ("workshop", "title", "file", "download", "position", "opened_by")
+    readonly_fields = ("download", "opened_by")
+    formfield_overrides = _FILE_WIDGET
+    download = _staff_download
+
+    def get_queryset(self, request):
+        # distinct=True: three counts through the same join would otherwise multiply each other.
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                n_downloads=Count("downloads", distinct=True),
+                n_delegations=Count("downloads__registration", distinct=True),
+                n_participants=Count("downloads__participant", distinct=True),
+            )
+        )
+
+    @admin.display(description=_("opened by"), ordering="n_delegations")
+    def opened_by(self, item: MaterialFile) -> str:
+        if item is None or not item.pk or not getattr(item, "n_downloads", 0):
+            return _("nobody yet")
+        row = {"delegations": item.n_delegations, "participants": item.n_participants, "downloads": item.n_downloads}
+        return _("%(delegations)d delegations, %(participants)d participants (%(downloads)d downloads)") % row
 
     def has_delete_permission(self, request, obj=None):
         # Sent emails link to the files (and the list's bulk delete cannot tell): deletable one by one only

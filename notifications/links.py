@@ -19,6 +19,11 @@ def registration_manage_url(registration) -> str:
     return _absolute(reverse("registrations:registration_open", kwargs=kwargs))
 
 
+def workshop_register_url(workshop) -> str:
+    """The public registration form of a workshop (the link in an invitation)."""
+    return _absolute(reverse("registrations:register", kwargs={"slug": workshop.slug}))
+
+
 def material_file_url(*, material_file, participant) -> str:
     """A personal link to a material file: it works while the participant's delegation is not cancelled."""
     signed = signing.dumps([material_file.pk, participant.pk], salt=_MATERIAL_SALT, compress=True)

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from notifications import calendar, emails, links, scheduling, selectors
+from notifications import calendar, emails, links, outreach_selectors, scheduling, selectors
 from notifications.models import Delivery, Mailing, MaterialFile
 from notifications.placeholders import placeholders_render
 from registrations.models import Registration, Role
@@ -75,6 +75,10 @@ class Batch:
 
     def material_at(self, workshop) -> datetime.datetime | None:
         return self.once(("material_at", workshop.pk), lambda: scheduling.material_time(workshop=workshop))
+
+    def invitation_targets(self, workshop) -> dict[str, dict]:
+        """Address → the municipalities it is invited for (those not registered), once per batch."""
+        return self.once(("invitation", workshop.pk), lambda: outreach_selectors.invitation_targets(workshop=workshop))
 
     def session_time(self, session, language: str) -> str:
         """«onsdag 10. mars 2021 kl. 09.00–11.30», or «waiting list» without a session, in `language`."""
@@ -245,6 +249,41 @@ def custom(delivery: Delivery, batch: Batch, message_id: str):
     return _send("custom", delivery, context, message_id)
 
 
+def invitation(delivery: Delivery, batch: Batch, message_id: str):
+    """An invitation to register (or its reminder) to a municipal contact: no delegation yet, so the
+    context is the workshop, the municipalities the address speaks for, and the public form's link."""
+    mailing = delivery.mailing
+    workshop = mailing.workshop
+    target = batch.invitation_targets(workshop).get(delivery.email.strip().lower(), {})
+    municipalities = target.get("municipalities", [])
+    with translation.override(delivery.language):
+        joined = _join_names(municipalities)
+        # A postmottak address has no person's name: greet the municipality («Hei Oslo kommune,»).
+        greeting = delivery.name or (
+            _("%(name)s municipality") % {"name": joined} if len(municipalities) == 1 else joined
+        )
+    values = {"participant_name": delivery.name, "municipality": joined, "workshop": workshop.title}
+    context = {
+        "workshop": workshop,
+        "recipient_name": greeting,
+        "municipalities": joined,
+        "municipality_count": len(municipalities),
+        "register_url": links.workshop_register_url(workshop),
+        "first_session": batch.once(("first_session", workshop.pk), lambda: workshop.first_session),
+        "is_reminder": mailing.kind == Kind.INVITATION_REMINDER,
+        "message": placeholders_render(mailing.body, values),
+        "site_url": settings.SITE_URL,
+    }
+    return _send("invitation", delivery, context, message_id)
+
+
+def _join_names(names: list[str]) -> str:
+    """«Oslo», «Oslo og Bergen», «Oslo, Bergen og Tromsø» (in the active language)."""
+    if len(names) <= 1:
+        return "".join(names)
+    return _("%(first)s and %(last)s") % {"first": ", ".join(names[:-1]), "last": names[-1]}
+
+
 BUILDERS = {
     Kind.CONFIRMATION: confirmation,
     Kind.SESSION_CHANGE: session_change,
@@ -252,4 +291,6 @@ BUILDERS = {
     Kind.MATERIAL: material,
     Kind.REMINDER: reminder,
     Kind.CUSTOM: custom,
+    Kind.INVITATION: invitation,
+    Kind.INVITATION_REMINDER: invitation,
 }

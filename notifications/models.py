@@ -51,6 +51,38 @@ class MaterialFile(models.Model):
         return PurePath(self.file.name).name
 
 
+class MaterialDownload(models.Model):
+    """A participant opened a material file through their personal link: one row per download.
+
+    The registration is kept beside the participant so that staff can count per delegation, and so the row
+    still says which delegation it was if the participant is later removed from it.
+    """
+
+    material_file = models.ForeignKey(
+        MaterialFile, on_delete=models.CASCADE, related_name="downloads", verbose_name=_("material file")
+    )
+    participant = models.ForeignKey(
+        Participant,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="material_downloads",
+        verbose_name=_("participant"),
+    )
+    registration = models.ForeignKey(
+        Registration, on_delete=models.CASCADE, related_name="material_downloads", verbose_name=_("registration")
+    )
+    downloaded_at = models.DateTimeField(_("downloaded"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("material download")
+        verbose_name_plural = _("material downloads")
+        ordering = ["-downloaded_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.material_file} – {self.participant or self.registration}"
+
+
 class Mailing(models.Model):
     class Kind(models.TextChoices):
         CONFIRMATION = "confirmation", _("confirmation")
@@ -59,10 +91,15 @@ class Mailing(models.Model):
         SESSION_CHANGE = "session_change", _("session change")
         CANCELLATION = "cancellation", _("cancellation")
         CUSTOM = "custom", _("message from the organisers")
+        INVITATION = "invitation", _("invitation to register")
+        INVITATION_REMINDER = "invitation_reminder", _("reminder to register")
 
     # Mailings about one delegation; the others go to the participants of a workshop or a session.
     REGISTRATION_KINDS = frozenset({Kind.CONFIRMATION, Kind.SESSION_CHANGE, Kind.CANCELLATION})
-    SCHEDULED_KINDS = frozenset({Kind.MATERIAL, Kind.REMINDER})
+    # Invitations go to municipal contacts (notifications/outreach.py), not to participants.
+    INVITATION_KINDS = frozenset({Kind.INVITATION, Kind.INVITATION_REMINDER})
+    # Staff approve these before they go out (services.mailing_approve).
+    SCHEDULED_KINDS = frozenset({Kind.MATERIAL, Kind.REMINDER}) | INVITATION_KINDS
 
     workshop = models.ForeignKey(
         Workshop, on_delete=models.CASCADE, related_name="mailings", verbose_name=_("workshop")
@@ -143,7 +180,7 @@ class Mailing(models.Model):
         label = self.get_kind_display()
         if self.kind == self.Kind.CUSTOM and self.subject:
             label = f"{label}: {self.subject}"
-        if self.kind == self.Kind.REMINDER and self.days_before is not None:
+        if self.kind in (self.Kind.REMINDER, self.Kind.INVITATION_REMINDER) and self.days_before is not None:
             label = f"{label} ({self.days_before} d)"
         where = self.registration or self.session or self.workshop
         return f"{label} – {where}"
@@ -157,6 +194,10 @@ class Mailing(models.Model):
         return self.kind in self.SCHEDULED_KINDS
 
     @property
+    def is_invitation(self) -> bool:
+        return self.kind in self.INVITATION_KINDS
+
+    @property
     def ledger_key(self) -> str:
         """What this workshop mailing IS, in plain ids: the same key for a row created again after a delete."""
         if self.kind == self.Kind.MATERIAL:
@@ -165,6 +206,11 @@ class Mailing(models.Model):
             return f"reminder:session={self.session_id}:days={self.days_before}"
         if self.kind == self.Kind.CUSTOM:
             return f"custom:mailing={self.pk}"
+        # Per workshop, not per row: a second invitation to the same workshop skips everyone already invited.
+        if self.kind == self.Kind.INVITATION:
+            return f"invitation:workshop={self.workshop_id}"
+        if self.kind == self.Kind.INVITATION_REMINDER:
+            return f"invitation_reminder:workshop={self.workshop_id}:days={self.days_before}"
         raise ValueError("registration mailings are not in the ledger")
 
 

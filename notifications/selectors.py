@@ -11,6 +11,7 @@ from django.db.models import Count, Max, Q
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
+from notifications import outreach_selectors
 from notifications.models import Delivery, Mailing, MaterialFile
 from registrations.models import Participant, Registration
 from workshops.models import Session
@@ -22,7 +23,7 @@ Status = Registration.Status
 class Recipient:
     email: str
     name: str
-    registration: Registration
+    registration: Registration | None  # None for an invitation (a municipal contact, not a delegation)
     participant: Participant | None
     language: str
 
@@ -78,6 +79,8 @@ def mailing_audience(
     """
     if mailing.is_about_registration:
         raise ValueError("registration mailings address their delegation, see registration_recipients()")
+    if mailing.is_invitation:
+        return [] if registration_ids is not None else invitation_audience(mailing=mailing, emails=emails)
     qs = Participant.objects.filter(registration__workshop_id=mailing.workshop_id).select_related(
         "registration__municipality", "registration__session"
     )
@@ -98,6 +101,18 @@ def mailing_audience(
         recipient = _participant_recipient(participant)
         people.setdefault(recipient.key, recipient)
     return list(people.values())
+
+
+def invitation_audience(*, mailing: Mailing, emails: Iterable[str] | None = None) -> list[Recipient]:
+    """The contacts of the municipalities not registered for the workshop (outreach_selectors), each
+    address once; a delegation's catch-up never includes them."""
+    targets = outreach_selectors.invitation_targets(
+        workshop=mailing.workshop, emails=list(emails) if emails is not None else None
+    )
+    return [
+        Recipient(email=email, name=target["name"], registration=None, participant=None, language="nb")
+        for email, target in targets.items()
+    ]
 
 
 @dataclass
@@ -137,7 +152,11 @@ def deliveries_eligibility(*, deliveries: Sequence[Delivery], now: datetime.date
         for delivery in group:
             recipient = audience.get(delivery.email.strip().lower())
             if end is not None and end <= now:
-                result.skip[delivery.pk] = "The session is over."
+                result.skip[delivery.pk] = (
+                    "The registration deadline has passed." if mailing.is_invitation else "The session is over."
+                )
+            elif recipient is None and mailing.is_invitation:
+                result.skip[delivery.pk] = "The municipality has registered (or the contact was removed)."
             elif recipient is None:
                 result.skip[delivery.pk] = "The recipient is no longer registered for this mailing."
             else:
@@ -146,7 +165,10 @@ def deliveries_eligibility(*, deliveries: Sequence[Delivery], now: datetime.date
 
 
 def mailing_window_end(*, mailing: Mailing) -> datetime.datetime | None:
-    """After this moment the mailing is pointless (its session is over): no first send, no catch-up."""
+    """After this moment the mailing is pointless (its session is over, or for an invitation the registration
+    deadline has passed): no first send, no catch-up."""
+    if mailing.is_invitation:
+        return mailing.workshop.registration_deadline
     if mailing.session_id is not None:
         return mailing.session.ends_at
     return mailing.workshop.sessions.aggregate(end=Max("ends_at"))["end"]
@@ -167,13 +189,20 @@ def workshop_has_released_mailings(*, workshop_id: int, now: datetime.datetime) 
 
 
 def mailings_due(*, now: datetime.datetime, workshop_id: int | None = None) -> list[Mailing]:
-    """Approved workshop and session mailings whose time has come and whose session is not over yet."""
-    qs = Mailing.objects.filter(
-        _APPROVED,
-        kind__in=[Mailing.Kind.MATERIAL, Mailing.Kind.REMINDER, Mailing.Kind.CUSTOM],
-        scheduled_for__isnull=False,
-        scheduled_for__lte=now,
-    ).select_related("workshop", "session")
+    """Approved workshop and session mailings whose time has come and whose session is not over yet.
+
+    An invitation is released once: contacts imported after it went out get the next invitation staff
+    approve, never one on their own (the ledger keeps those already invited out of it)."""
+    qs = (
+        Mailing.objects.filter(
+            _APPROVED,
+            kind__in=[Mailing.Kind.MATERIAL, Mailing.Kind.REMINDER, Mailing.Kind.CUSTOM, *Mailing.INVITATION_KINDS],
+            scheduled_for__isnull=False,
+            scheduled_for__lte=now,
+        )
+        .exclude(kind__in=Mailing.INVITATION_KINDS, released_at__isnull=False)
+        .select_related("workshop", "session")
+    )
     if workshop_id is not None:
         qs = qs.filter(workshop_id=workshop_id)
     due = []
@@ -210,6 +239,10 @@ _GAP_MESSAGES = {
     "questions_draft": _("The reflection questions are still marked as a draft."),
     "no_material_file": _("No material file is uploaded."),
     "no_meeting_link": _("The session «%(session)s» has no meeting link."),
+    "not_published": _("The workshop is not published: the registration link in the invitation would not work."),
+    "not_open_yet": _("Registration opens only after the invitation is sent."),
+    "after_deadline": _("It is due after the registration deadline."),
+    "no_contacts": _("No contact of a municipality that has not registered: import the contacts first."),
 }
 
 
@@ -235,6 +268,8 @@ def mailing_checklist(*, mailing: Mailing) -> list[Gap]:
     """
     if not mailing.is_scheduled_kind:
         return []
+    if mailing.is_invitation:
+        return invitation_checklist(mailing=mailing)
     workshop = mailing.workshop
     gaps = []
     questions = workshop.reflection_questions.strip()
@@ -252,6 +287,22 @@ def mailing_checklist(*, mailing: Mailing) -> list[Gap]:
         sessions = Session.objects.filter(pk=mailing.session_id)
     for session in sessions.filter(meeting_url="").order_by("starts_at"):
         gaps.append(Gap("no_meeting_link", session=str(session)))
+    return gaps
+
+
+def invitation_checklist(*, mailing: Mailing) -> list[Gap]:
+    """What an invitation (or its reminder) lacks: a published workshop open for registration at its send
+    time, before the deadline, and someone to send it to."""
+    workshop, when = mailing.workshop, mailing.scheduled_for
+    gaps = []
+    if not workshop.is_published:
+        gaps.append(Gap("not_published"))
+    if when is not None and workshop.registration_opens_at is not None and when < workshop.registration_opens_at:
+        gaps.append(Gap("not_open_yet"))
+    if when is not None and when > workshop.registration_deadline:
+        gaps.append(Gap("after_deadline"))
+    if not invitation_audience(mailing=mailing):
+        gaps.append(Gap("no_contacts"))
     return gaps
 
 

@@ -165,3 +165,38 @@ class Participant(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class MunicipalContact(models.Model):
+    """An address at a municipality that staff reach before it registers (imported from CSV or XLSX).
+
+    Keyed by the municipality *number*, not a Municipality row: the rows change with every reform, and
+    the invitation for a workshop matches the number as it is on the workshop's date.
+    """
+
+    class Kind(models.TextChoices):
+        POSTMOTTAK = "postmottak", _("postmottak (the municipality's main address)")
+        CULTURE_SCHOOL_LEADER = "culture_school_leader", _("culture-school leader")
+        OTHER = "other", _("other")
+
+    municipality_number = models.CharField(_("municipality number"), max_length=4, db_index=True)
+    kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices, default=Kind.OTHER)
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    email = models.EmailField(_("email"))
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("municipal contact")
+        verbose_name_plural = _("municipal contacts")
+        ordering = ["municipality_number", "kind", "email"]
+        constraints = [
+            models.UniqueConstraint(
+                "municipality_number",
+                Lower("email"),
+                name="municipal_contact_once_per_municipality",
+                violation_error_message=_("This address is already a contact of this municipality."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.municipality_number} {self.email}"

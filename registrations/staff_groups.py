@@ -24,11 +24,13 @@ ORGANISERS_MANAGE = (
     ("registrations", "participant"),
     ("notifications", "mailing"),
     ("notifications", "materialfile"),
+    ("registrations", "municipalcontact"),
 )
 ORGANISERS_VIEW = (
     ("workshops", "actionlog"),
     ("registrations", "municipality"),
     ("notifications", "delivery"),
+    ("notifications", "materialdownload"),
 )
 DEFAULT_ACTIONS = ("add", "change", "delete", "view")
 

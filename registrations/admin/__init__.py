@@ -5,4 +5,11 @@ services (opening an overflow session moves waiting-list delegations), and works
 registrations/. Every write with a rule goes through registrations.services.
 """
 
-from registrations.admin import action_log, municipalities, registrations, site, workshops  # noqa: F401  (registers)
+from registrations.admin import (  # noqa: F401  (registers)
+    action_log,
+    contacts,
+    municipalities,
+    registrations,
+    site,
+    workshops,
+)

@@ -19,7 +19,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from notifications.admin import DeliveryInline, ParticipantDeliveryInline
+from notifications.admin import DeliveryInline, MaterialDownloadInline, ParticipantDeliveryInline
 from registrations import selectors, services
 from registrations.admin.action_log import registration_log_panel
 from registrations.admin.filters import CountyFilter, RegistrationCountyFilter
@@ -78,8 +78,9 @@ class RegistrationAdmin(SingleLineFormfields, admin.ModelAdmin):
     # The workshop too: each row's checkbox is labelled with str(registration), which names it.
     list_select_related = ("municipality", "session", "workshop")
     search_fields = ("municipality__name", "participants__name", "participants__email", "contact_name", "contact_email")
-    # DeliveryInline: the emails sent to this delegation (read-only, from the notifications app).
-    inlines = [ParticipantInline, DeliveryInline]
+    # DeliveryInline: the emails sent to this delegation; MaterialDownloadInline: the material its participants
+    # opened (both read-only, from the notifications app).
+    inlines = [ParticipantInline, DeliveryInline, MaterialDownloadInline]
     actions = ["move_to_session", "cancel_registrations"]
 
     # --- Pages -----------------------------------------------------------------------------
