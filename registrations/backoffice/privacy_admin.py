@@ -20,9 +20,7 @@ def _summaries(workshops, now):
         registrations = workshop.registrations.aggregate(
             delegations=Count("pk", distinct=True), people=Count("participants", distinct=True)
         )
-        deliveries = Delivery.objects.filter(
-            Q(mailing__workshop=workshop) | Q(registration__workshop=workshop)
-        ).count()
+        deliveries = Delivery.objects.filter(Q(mailing__workshop=workshop) | Q(registration__workshop=workshop)).count()
         rows.append(
             {
                 "workshop": workshop,

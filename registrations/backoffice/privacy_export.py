@@ -83,7 +83,10 @@ class PersonRecords:
                 "answers",
                 _("The municipality's input"),
                 [_("Workshop"), _("Municipality"), _("Question"), _("Answer")],
-                [[str(r.workshop), str(r.municipality), r.workshop.input_question, r.municipality_input] for r in answers],
+                [
+                    [str(r.workshop), str(r.municipality), r.workshop.input_question, r.municipality_input]
+                    for r in answers
+                ],
             ),
             Section(
                 "deliveries",

@@ -13,8 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -113,7 +112,6 @@ def person_erase(request: HttpRequest) -> HttpResponse:
         records=records,
         previews=erase_preview(records=records),
         error=error,
-        needs_override=error is not None,
     )
     return render(request, "admin/backoffice/privacy_erase.html", context)
 

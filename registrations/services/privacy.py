@@ -281,9 +281,7 @@ def _remove_from_delegation(participant: Participant, *, actor: Actor, now: date
     registration_update(registration=registration, contact=contact, participants=others, actor=actor, now=now)
 
 
-def person_erase(
-    *, email: str, actor: Actor, override: bool = False, now: datetime.datetime | None = None
-) -> Erased:
+def person_erase(*, email: str, actor: Actor, override: bool = False, now: datetime.datetime | None = None) -> Erased:
     """Erase one person's personal data on their request, everywhere it is held.
 
     In a delegation to a workshop that is over (or a cancelled one) the person is anonymised in place: the

@@ -33,8 +33,11 @@ def registered(workshop, time_machine, admin_user):
     whose error names its address, and the admin's history naming a participant."""
     time_machine.move_to(oslo(2021, 2, 15, 12, 0), tick=False)
     oslo_reg = register(workshop, "0301", people=delegation(3, prefix="oslo"), municipality_input="Samskaping.")
-    bergen = register(workshop, "4601", people=participants(Role.CULTURE_SCHOOL_LEADER, Role.MUNICIPAL_LEADER,
-                                                            Role.VOLUNTARY_SECTOR, prefix="bergen"))
+    bergen = register(
+        workshop,
+        "4601",
+        people=participants(Role.CULTURE_SCHOOL_LEADER, Role.MUNICIPAL_LEADER, Role.VOLUNTARY_SECTOR, prefix="bergen"),
+    )
     tromso = register(workshop, "5401", people=delegation(2, prefix="tromso"))
     services.registration_update(
         registration=bergen,
@@ -122,9 +125,7 @@ def test_after_the_period_every_personal_field_is_gone_and_the_statistics_stay(r
     assert statistics(registered) == stats
     people = list(Participant.objects.filter(registration__workshop=registered))
     assert {(p.name, p.phone, p.title) for p in people} == {("anonymisert", "", "")}
-    emails = [p.email for p in people] + [
-        r.contact_email for r in Registration.objects.filter(workshop=registered)
-    ]
+    emails = [p.email for p in people] + [r.contact_email for r in Registration.objects.filter(workshop=registered)]
     assert all(ANONYMISED_EMAIL.match(e) for e in emails)
     assert len(set(emails)) == len(emails)
     assert personal_values(registered) <= {"anonymisert"} | set(emails)
