@@ -2,6 +2,7 @@
 then each workshop goes through registrations.services.workshop_anonymise (the retention task's service)."""
 
 from django.contrib import messages
+from django.contrib.admin import helpers
 from django.db.models import Count, Q
 from django.template.response import TemplateResponse
 from django.utils import timezone
@@ -45,7 +46,7 @@ def anonymise_workshops(model_admin, request, queryset):
             "title": _("Anonymise personal data now"),
             "rows": _summaries(workshops, now),
             "action": "anonymise_now",
-            "action_checkbox_name": "_selected_action",
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
         }
         return TemplateResponse(request, "admin/workshops/workshop/anonymise_confirm.html", context)
     for workshop in workshops:

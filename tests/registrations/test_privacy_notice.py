@@ -49,4 +49,4 @@ def test_it_names_the_controllers_the_basis_the_rights_and_the_contact(en_client
     for right in ("(access)", "(rectification)", "(erasure)", "(objection)"):
         assert right in text
     assert "Our email provider sends the emails, and our hosting provider" in text
-    assert "we count requests per IP address for a few minutes" in text
+    assert "we count requests per IP address for a short while" in text
