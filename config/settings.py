@@ -8,6 +8,7 @@ need no server: SQLite, a filesystem Celery broker and emails written to files.
 import datetime
 from pathlib import Path
 
+from celery.schedules import crontab
 from csp import constants as csp_values
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
@@ -207,7 +208,18 @@ CELERY_BEAT_SCHEDULE = {
         "task": "notifications.tasks.sweep_deliveries",
         "schedule": NOTIFICATIONS_TICK_SECONDS,
     },
+    # Workshops past their retention period are anonymised (README.md, "Privacy"). Daily, at night.
+    "registrations-anonymise-past-workshops": {
+        "task": "registrations.tasks.anonymise_past_workshops",
+        "schedule": crontab(hour=3, minute=17),
+    },
 }
+
+# --- Privacy ----------------------------------------------------------------------------------
+# A new workshop keeps personal data this many months after its last session, then it is anonymised.
+DEFAULT_RETENTION_MONTHS = env.int("DEFAULT_RETENTION_MONTHS", 12, validate=Range(min=1, max=120))
+# Where the privacy notice sends questions and requests about personal data.
+PRIVACY_CONTACT_EMAIL = env.str("PRIVACY_CONTACT_EMAIL", EMAIL_REPLY_TO[0] if EMAIL_REPLY_TO else "")
 
 # --- Abuse resistance and security headers ------------------------------------------------
 # Kept together so it can be ported as one block. See README.md, "Security settings".

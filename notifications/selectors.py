@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from notifications import outreach_selectors
 from notifications.models import Delivery, Mailing, MaterialFile
+from notifications.privacy import ANONYMISED_DOMAIN, is_anonymised
 from registrations.models import Participant, Registration
 from workshops.models import Session
 
@@ -54,7 +55,8 @@ def registration_recipients(
     for participant in participants:
         recipient = _participant_recipient(participant)
         people.setdefault(recipient.key, recipient)
-    return list(people.values())
+    # An erased person keeps their seat under an anonymised address, which is nobody's (notifications.privacy).
+    return [person for person in people.values() if not is_anonymised(person.email)]
 
 
 def _participant_recipient(participant: Participant) -> Recipient:
@@ -81,8 +83,10 @@ def mailing_audience(
         raise ValueError("registration mailings address their delegation, see registration_recipients()")
     if mailing.is_invitation:
         return [] if registration_ids is not None else invitation_audience(mailing=mailing, emails=emails)
-    qs = Participant.objects.filter(registration__workshop_id=mailing.workshop_id).select_related(
-        "registration__municipality", "registration__session"
+    qs = (
+        Participant.objects.filter(registration__workshop_id=mailing.workshop_id)
+        .exclude(email__iendswith="@" + ANONYMISED_DOMAIN)
+        .select_related("registration__municipality", "registration__session")
     )
     if mailing.kind == Mailing.Kind.REMINDER or mailing.session_id is not None:
         qs = qs.filter(registration__status=Status.CONFIRMED, registration__session_id=mailing.session_id)

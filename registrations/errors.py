@@ -39,6 +39,15 @@ MESSAGES = {
         "The capacity cannot be %(capacity)s: confirmed delegations already take %(taken)s seats in this session. "
         "Move or cancel delegations first."
     ),
+    # Privacy (registrations.services.privacy)
+    "workshop_not_over": _(
+        "%(workshop)s is not over yet (its last session ends %(ends)s): its personal data are still needed."
+    ),
+    "erase_breaks_delegation": _(
+        "The person cannot be removed from %(municipality)s's delegation to %(workshop)s: %(reasons)s Ask the "
+        "contact person to name someone else first, or choose «Erase anyway» to anonymise the person where they "
+        "are, keeping the seat."
+    ),
 }
 
 

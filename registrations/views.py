@@ -164,4 +164,16 @@ def _date(moment: datetime.datetime | None) -> datetime.date | None:
 
 @require_http_methods(["GET", "HEAD"])
 def privacy(request):
-    return render(request, "registrations/privacy.html", {"contact_email": _contact_email()})
+    """The privacy notice. Its retention period is the one the anonymisation task applies: that of the
+    published workshops, each with its date, or the default for new workshops when there are none."""
+    workshops = list(
+        Workshop.objects.filter(is_published=True, anonymised_at__isnull=True).prefetch_related("sessions")
+    )
+    periods = {w.retention_months for w in workshops}
+    context = {
+        "contact_email": settings.PRIVACY_CONTACT_EMAIL,
+        "retention_months": periods.pop() if len(periods) == 1 else settings.DEFAULT_RETENTION_MONTHS,
+        "same_period": len({w.retention_months for w in workshops}) <= 1,
+        "workshops": sorted(workshops, key=lambda w: w.anonymise_after),
+    }
+    return render(request, "registrations/privacy.html", context)

@@ -2,6 +2,7 @@
 
 import datetime
 
+from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
@@ -10,6 +11,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from workshops.schedule import validate_reminder_days
+
+
+def default_retention_months() -> int:
+    """A new workshop's retention period: the DEFAULT_RETENTION_MONTHS setting when it is created."""
+    return settings.DEFAULT_RETENTION_MONTHS
 
 
 class Workshop(models.Model):
@@ -63,6 +69,16 @@ class Workshop(models.Model):
         _("maximum delegation size"), default=6, validators=[MinValueValidator(1)]
     )
     is_published = models.BooleanField(_("published"), default=False)
+    retention_months = models.PositiveSmallIntegerField(
+        _("keep personal data (months)"),
+        default=default_retention_months,
+        validators=[MinValueValidator(1)],
+        help_text=_(
+            "Months after the last session before the participants' and contact persons' personal data are "
+            "anonymised. The privacy notice states this period."
+        ),
+    )
+    anonymised_at = models.DateTimeField(_("anonymised"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
@@ -84,6 +100,19 @@ class Workshop(models.Model):
     def first_session(self) -> "Session | None":
         sessions = list(self.sessions.all())
         return min(sessions, key=lambda s: s.starts_at) if sessions else None
+
+    @property
+    def ends_at(self) -> datetime.datetime:
+        """When the workshop is over: the end of its last session (the deadline while it has none)."""
+        ends = [s.ends_at for s in self.sessions.all()]
+        return max(ends) if ends else self.registration_deadline
+
+    @property
+    def anonymise_after(self) -> datetime.datetime:
+        """From this moment the personal data are past their retention period (registrations.services.privacy).
+
+        Counted in Oslo wall-clock time: a workshop ending at 15.00 in winter is due at 15.00 in summer too."""
+        return timezone.localtime(self.ends_at) + relativedelta(months=self.retention_months)
 
     @property
     def event_date(self) -> datetime.date | None:

@@ -12,10 +12,11 @@ from django.utils.translation import ngettext
 
 from notifications.admin import MaterialFileInline
 from registrations import selectors, services
-from registrations.backoffice import overview_pages
+from registrations.backoffice import overview_pages, privacy_admin
 from registrations.errors import RegistrationError
 from registrations.fields import SingleLineFormfields
 from workshops.audit import Actor
+from workshops.formatting import format_datetime
 from workshops.models import Session, Workshop
 
 # Meeting links are https; say so now rather than rely on Django 5's http default for scheme-less input.
@@ -159,15 +160,30 @@ class SessionInline(SingleLineFormfields, admin.TabularInline):
 
 @admin.register(Workshop)
 class WorkshopAdmin(SingleLineFormfields, admin.ModelAdmin):
-    list_display = ("title", "first_session_starts", "registration_deadline", "is_published")
+    list_display = ("title", "first_session_starts", "registration_deadline", "is_published", "anonymisation")
     list_filter = ("is_published",)
     search_fields = ("title", "slug")
     prepopulated_fields = {"slug": ("title",)}
+    readonly_fields = ("anonymisation",)
     inlines = [SessionInline, MaterialFileInline]
-    actions = ["open_overflow_sessions", "close_overflow_sessions"]
+    actions = ["open_overflow_sessions", "close_overflow_sessions", "anonymise_now"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(first_session_starts_at=Min("sessions__starts_at"))
+        queryset = super().get_queryset(request).prefetch_related("sessions")
+        return queryset.annotate(first_session_starts_at=Min("sessions__starts_at"))
+
+    @admin.display(description=_("personal data anonymised"))
+    def anonymisation(self, workshop: Workshop) -> str:
+        """Done when, or due when (end of the last session + the retention period)."""
+        if workshop.pk is None:
+            return _("%(months)s months after the last session") % {"months": workshop.retention_months}
+        if workshop.anonymised_at:
+            return _("done %(when)s") % {"when": format_datetime(workshop.anonymised_at)}
+        return _("from %(when)s") % {"when": format_datetime(workshop.anonymise_after)}
+
+    @admin.action(description=_("Anonymise personal data now…"), permissions=["change"])
+    def anonymise_now(self, request, queryset):
+        return privacy_admin.anonymise_workshops(self, request, queryset)
 
     def get_urls(self):
         # The overview and opening a session from it: pages of the back office (registrations/backoffice/).

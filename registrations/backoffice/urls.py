@@ -2,7 +2,7 @@
 
 from django.urls import path, register_converter
 
-from registrations.backoffice import views
+from registrations.backoffice import privacy_views, views
 from registrations.backoffice.exports import FORMATS
 
 
@@ -29,4 +29,8 @@ urlpatterns = [
     ),
     path("<int:workshop_id>/registrations.<export_format:fmt>", views.registrations, name="registrations"),
     path("<int:workshop_id>/sessions/<int:session_id>/zoom-rooms.csv", views.zoom_rooms, name="zoom_rooms"),
+    # Personal data of one person (the address only ever in POST bodies).
+    path("privacy/", privacy_views.person_page, name="privacy"),
+    path("privacy/export/", privacy_views.person_export_download, name="privacy_export"),
+    path("privacy/erase/", privacy_views.person_erase, name="privacy_erase"),
 ]

@@ -11,6 +11,13 @@ notifications outbox rows are written in the same transaction and the tasks
 that send them are queued on commit.
 """
 
+from registrations.services.privacy import (
+    person_erase,
+    person_export_record,
+    workshop_anonymise,
+    workshops_anonymise_due,
+    workshops_due_for_anonymisation,
+)
 from registrations.services.registrations import (
     registration_cancel,
     registration_create,
@@ -44,6 +51,8 @@ __all__ = [
     "Window",
     "delegation_validate",
     "municipality_check_valid",
+    "person_erase",
+    "person_export_record",
     "registration_cancel",
     "registration_check_open",
     "registration_create",
@@ -59,4 +68,7 @@ __all__ = [
     "session_open_preview",
     "session_update",
     "waitlist_promote",
+    "workshop_anonymise",
+    "workshops_anonymise_due",
+    "workshops_due_for_anonymisation",
 ]
