@@ -59,9 +59,26 @@ class Mailing(models.Model):
         SESSION_CHANGE = "session_change", _("session change")
         CANCELLATION = "cancellation", _("cancellation")
         CUSTOM = "custom", _("message from the organisers")
+        # To the contact person only (notifications.services.contact_*): the link, a dispute, a transfer.
+        LINK_RESEND = "link_resend", _("link sent again")
+        LINK_NEW = "link_new", _("new link")
+        DISPUTE_NOTICE = "dispute_notice", _("dispute notice")
+        CONTACT_REPLACED = "contact_replaced", _("contact person replaced")
 
     # Mailings about one delegation; the others go to the participants of a workshop or a session.
-    REGISTRATION_KINDS = frozenset({Kind.CONFIRMATION, Kind.SESSION_CHANGE, Kind.CANCELLATION})
+    REGISTRATION_KINDS = frozenset(
+        {
+            Kind.CONFIRMATION,
+            Kind.SESSION_CHANGE,
+            Kind.CANCELLATION,
+            Kind.LINK_RESEND,
+            Kind.LINK_NEW,
+            Kind.DISPUTE_NOTICE,
+            Kind.CONTACT_REPLACED,
+        }
+    )
+    # Kinds that carry the secret link: they go only to whoever is the contact person when they are sent.
+    LINK_KINDS = frozenset({Kind.LINK_RESEND, Kind.LINK_NEW})
     SCHEDULED_KINDS = frozenset({Kind.MATERIAL, Kind.REMINDER})
 
     workshop = models.ForeignKey(

@@ -11,6 +11,8 @@ notifications outbox rows are written in the same transaction and the tasks
 that send them are queued on commit.
 """
 
+from registrations.services.disputes import dispute_create, dispute_dismiss, dispute_transfer
+from registrations.services.links import registration_link_resend, registration_link_rotate
 from registrations.services.registrations import (
     registration_cancel,
     registration_create,
@@ -43,11 +45,16 @@ __all__ = [
     "ParticipantData",
     "Window",
     "delegation_validate",
+    "dispute_create",
+    "dispute_dismiss",
+    "dispute_transfer",
     "municipality_check_valid",
     "registration_cancel",
     "registration_check_open",
     "registration_create",
     "registration_is_open",
+    "registration_link_resend",
+    "registration_link_rotate",
     "registration_move",
     "registration_update",
     "registration_window",
