@@ -242,6 +242,9 @@ TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", 0, validate=Range(min=0))
 # Rate limits (django-ratelimit), counted per client address in the cache: "30/m" is 30 a minute.
 RATELIMIT_ENABLE = env.bool("RATELIMIT_ENABLE", True)
 RATELIMIT_REGISTRATION = env.str("RATELIMIT_REGISTRATION", "30/m")
+# The lost-link and «we did not register» pages: per client address, and per municipality from anywhere.
+RATELIMIT_LOST_LINK = env.str("RATELIMIT_LOST_LINK", "20/h")
+RATELIMIT_LOST_LINK_PER_MUNICIPALITY = env.str("RATELIMIT_LOST_LINK_PER_MUNICIPALITY", "5/h")
 RATELIMIT_IP_META_KEY = "config.client_ip.client_ip"
 # Without a trustworthy cache (Redis down) the registration form stays open rather than closed.
 RATELIMIT_FAIL_OPEN = True

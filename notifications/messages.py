@@ -284,6 +284,24 @@ def _join_names(names: list[str]) -> str:
     return _("%(first)s and %(last)s") % {"first": ", ".join(names[:-1]), "last": names[-1]}
 
 
+def link_resend(delivery: Delivery, batch: Batch, message_id: str):
+    return _send("link-resend", delivery, _context(delivery, batch), message_id)
+
+
+def link_new(delivery: Delivery, batch: Batch, message_id: str):
+    return _send("link-new", delivery, _context(delivery, batch), message_id)
+
+
+def dispute_notice(delivery: Delivery, batch: Batch, message_id: str):
+    return _send("dispute-notice", delivery, _context(delivery, batch), message_id)
+
+
+def contact_replaced(delivery: Delivery, batch: Batch, message_id: str):
+    context = _context(delivery, batch)
+    context["new_contact_name"] = delivery.registration.contact_name
+    return _send("contact-replaced", delivery, context, message_id)
+
+
 BUILDERS = {
     Kind.CONFIRMATION: confirmation,
     Kind.SESSION_CHANGE: session_change,
@@ -293,4 +311,8 @@ BUILDERS = {
     Kind.CUSTOM: custom,
     Kind.INVITATION: invitation,
     Kind.INVITATION_REMINDER: invitation,
+    Kind.LINK_RESEND: link_resend,
+    Kind.LINK_NEW: link_new,
+    Kind.DISPUTE_NOTICE: dispute_notice,
+    Kind.CONTACT_REPLACED: contact_replaced,
 }

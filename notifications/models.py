@@ -93,9 +93,26 @@ class Mailing(models.Model):
         CUSTOM = "custom", _("message from the organisers")
         INVITATION = "invitation", _("invitation to register")
         INVITATION_REMINDER = "invitation_reminder", _("reminder to register")
+        # To the contact person only (notifications.services.contact_*): the link, a dispute, a transfer.
+        LINK_RESEND = "link_resend", _("link sent again")
+        LINK_NEW = "link_new", _("new link")
+        DISPUTE_NOTICE = "dispute_notice", _("dispute notice")
+        CONTACT_REPLACED = "contact_replaced", _("contact person replaced")
 
     # Mailings about one delegation; the others go to the participants of a workshop or a session.
-    REGISTRATION_KINDS = frozenset({Kind.CONFIRMATION, Kind.SESSION_CHANGE, Kind.CANCELLATION})
+    REGISTRATION_KINDS = frozenset(
+        {
+            Kind.CONFIRMATION,
+            Kind.SESSION_CHANGE,
+            Kind.CANCELLATION,
+            Kind.LINK_RESEND,
+            Kind.LINK_NEW,
+            Kind.DISPUTE_NOTICE,
+            Kind.CONTACT_REPLACED,
+        }
+    )
+    # Kinds that carry the secret link: they go only to whoever is the contact person when they are sent.
+    LINK_KINDS = frozenset({Kind.LINK_RESEND, Kind.LINK_NEW})
     # Invitations go to municipal contacts (notifications/outreach.py), not to participants.
     INVITATION_KINDS = frozenset({Kind.INVITATION, Kind.INVITATION_REMINDER})
     # Staff approve these before they go out (services.mailing_approve).

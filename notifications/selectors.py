@@ -130,7 +130,8 @@ class Eligibility:
 def deliveries_eligibility(*, deliveries: Sequence[Delivery], now: datetime.datetime) -> Eligibility:
     """Whether each delivery may still be sent, checked at the moment of sending.
 
-    A delegation's own mailing (confirmation, change) is not sent once the delegation is cancelled. A
+    A delegation's own mailing (confirmation, change) is not sent once the delegation is cancelled, and one
+    with its link only to the contact person as they are at the moment of sending. A
     workshop mailing goes only to someone still in ``mailing_audience`` and not after its session ended;
     a person in two delegations is addressed through the one the audience picks (e.g. after the other was
     cancelled), which ``addressees`` gives for every delivery not skipped.
@@ -147,6 +148,9 @@ def deliveries_eligibility(*, deliveries: Sequence[Delivery], now: datetime.date
             result.skip[delivery.pk] = "The registration was deleted."
         elif mailing.kind != Mailing.Kind.CANCELLATION and registration.status == Status.CANCELLED:
             result.skip[delivery.pk] = "The registration was cancelled."
+        elif mailing.kind in Mailing.LINK_KINDS and not _is_contact(registration, delivery.email):
+            # The link opens the delegation: never to an address that stopped being the contact person's.
+            result.skip[delivery.pk] = "The recipient is no longer the contact person."
         else:
             result.addressees[delivery.pk] = (registration, delivery.participant)
     for group in by_mailing.values():
@@ -166,6 +170,10 @@ def deliveries_eligibility(*, deliveries: Sequence[Delivery], now: datetime.date
             else:
                 result.addressees[delivery.pk] = (recipient.registration, recipient.participant)
     return result
+
+
+def _is_contact(registration: Registration, email: str) -> bool:
+    return registration.contact_email.strip().lower() == email.strip().lower()
 
 
 def mailing_window_end(*, mailing: Mailing) -> datetime.datetime | None:

@@ -1,6 +1,6 @@
 """Writes on the notifications outbox.
 
-The four hooks at the top are called by registrations services inside their transaction (transactional
+The hooks at the top are called by registrations services inside their transaction (transactional
 outbox): the Mailing and Delivery rows commit or roll back with the registration change, and the task that
 sends them is queued with ``transaction.on_commit``. If the broker is down at that moment nothing is lost:
 the rows stay pending and the periodic sweep queues them again.
@@ -74,6 +74,52 @@ def registration_cancelled(*, registration: Registration, previous_session: Sess
         registration=registration, kind=Mailing.Kind.CANCELLATION, previous_session=previous_session
     )
     _deliver(mailing=mailing, registration=registration, catch_up=False)
+
+
+def contact_link_resent(*, registration: Registration) -> None:
+    """The contact person asked for the delegation's link again (the lost-link page).
+
+    Side effects: a link-resend Mailing with one Delivery, to the contact person only; queued on commit.
+    The link is put in when it is sent, and only if the address is still the contact person's then.
+    """
+    _to_contact(registration=registration, kind=Mailing.Kind.LINK_RESEND)
+
+
+def contact_link_replaced(*, registration: Registration) -> None:
+    """The delegation got a new link (staff rotated it, or gave the registration to a new contact person).
+
+    Side effects: a new-link Mailing with one Delivery, to the (new) contact person only; queued on commit.
+    """
+    _to_contact(registration=registration, kind=Mailing.Kind.LINK_NEW)
+
+
+def contact_dispute_noticed(*, registration: Registration) -> None:
+    """Someone said the municipality did not register this delegation: the contact person is told.
+
+    The email names neither the reporter nor their address. Side effects: a dispute-notice Mailing with one
+    Delivery, to the contact person only; queued on commit.
+    """
+    _to_contact(registration=registration, kind=Mailing.Kind.DISPUTE_NOTICE)
+
+
+def contact_replaced(*, registration: Registration, name: str, email: str) -> None:
+    """Staff gave the registration to a new contact person: the previous one (`name`, `email`) is told.
+
+    Side effects: a contact-replaced Mailing with one Delivery to the previous address; queued on commit.
+    """
+    _to_contact(registration=registration, kind=Mailing.Kind.CONTACT_REPLACED, name=name, email=email)
+
+
+def _to_contact(*, registration: Registration, kind: str, name: str | None = None, email: str | None = None) -> None:
+    recipient = selectors.Recipient(
+        email=(email or registration.contact_email).strip(),
+        name=name if name is not None else registration.contact_name,
+        registration=registration,
+        participant=None,
+        language=registration.language,
+    )
+    mailing = _registration_mailing(registration=registration, kind=kind)
+    _deliver(mailing=mailing, registration=registration, recipients=[recipient], catch_up=False, fresh=True)
 
 
 def _registration_mailing(*, registration: Registration, kind: str, previous_session: Session | None = None) -> Mailing:

@@ -35,6 +35,7 @@ MESSAGES = {
         "%(session)s does not have room for the whole delegation (free seats: %(free)s; the delegation: %(needed)s)."
     ),
     "registration_cancelled": _("This registration is cancelled."),
+    "dispute_resolved": _("This dispute has been settled already."),
     "capacity_below_taken": _(
         "The capacity cannot be %(capacity)s: confirmed delegations already take %(taken)s seats in this session. "
         "Move or cancel delegations first."

@@ -3,6 +3,7 @@
 import datetime
 import secrets
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
@@ -200,3 +201,42 @@ class MunicipalContact(models.Model):
 
     def __str__(self) -> str:
         return f"{self.municipality_number} {self.email}"
+
+
+# The longest note on a dispute: a few sentences for staff, not a document.
+DISPUTE_NOTE_MAX_LENGTH = 2000
+
+
+class Dispute(models.Model):
+    """Someone says their municipality did not register this delegation (registrations.services.disputes)."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("open")
+        TRANSFERRED = "transferred", _("transferred to the reporter")
+        DISMISSED = "dismissed", _("dismissed")
+
+    registration = models.ForeignKey(
+        Registration, on_delete=models.PROTECT, related_name="disputes", verbose_name=_("registration")
+    )
+    name = models.CharField(_("name"), max_length=200)
+    email = models.EmailField(_("email"))
+    note = models.TextField(_("note"), max_length=DISPUTE_NOTE_MAX_LENGTH, blank=True)
+    created_at = models.DateTimeField(_("reported"), auto_now_add=True)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.OPEN, db_index=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("resolved by"),
+    )
+    resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("dispute")
+        verbose_name_plural = _("disputes")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.name} – {self.registration}"

@@ -64,3 +64,12 @@ def waitlist_position(*, registration: Registration) -> int | None:
         .count()
         + 1
     )
+
+
+def registration_active(*, workshop: Workshop, municipality: Municipality) -> Registration | None:
+    """The municipality's confirmed or waiting registration for the workshop (at most one), or None."""
+    return (
+        Registration.objects.filter(workshop=workshop, municipality=municipality)
+        .exclude(status=Registration.Status.CANCELLED)
+        .first()
+    )

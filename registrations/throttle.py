@@ -26,6 +26,32 @@ def registration_wait_seconds(request) -> int | None:
     return max(usage["time_left"], 0) + 1
 
 
+def public_request_wait_seconds(request, *, group: str, municipality_key: str = "") -> int | None:
+    """Counts a POST of the lost-link or dispute page; the seconds to wait if there were too many. None: go on.
+
+    Without `municipality_key`: RATELIMIT_LOST_LINK per client address (every POST). With it (e.g.
+    "kulturskole-3-0:301", counted once the form is valid): RATELIMIT_LOST_LINK_PER_MUNICIPALITY for that
+    municipality from any address, so nobody floods one contact person's inbox from many addresses. Both are
+    counted whether or not the municipality is registered: a refusal tells nothing about that.
+    """
+    if municipality_key:
+        group, key, rate = (
+            f"{group}.municipality",
+            _fixed(municipality_key),
+            settings.RATELIMIT_LOST_LINK_PER_MUNICIPALITY,
+        )
+    else:
+        group, key, rate = f"{group}.ip", "ip", settings.RATELIMIT_LOST_LINK
+    usage = get_usage(request, group=group, key=key, rate=rate, method="POST", increment=True)
+    if usage is None or not usage["should_limit"]:
+        return None
+    return max(usage["time_left"], 0) + 1
+
+
+def _fixed(value: str):
+    return lambda _group, _request: value
+
+
 def too_many_requests(request, wait_seconds: int):
     """The 429 page, in the site's layout and the visitor's language, saying when to try again."""
     response = render(request, "429.html", {"wait_seconds": wait_seconds}, status=429)

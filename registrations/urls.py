@@ -1,6 +1,6 @@
 from django.urls import path
 
-from registrations import views
+from registrations import views, views_links
 
 app_name = "registrations"
 
@@ -13,4 +13,7 @@ urlpatterns = [
     path("registration/<str:access_id>/", views.registration_detail, name="registration_detail"),
     path("registration/<str:access_id>/receipt/", views.registration_detail, {"receipt": True}, name="receipt"),
     path("privacy/", views.privacy, name="privacy"),
+    # A lost link sent again, and «we did not register this» (registrations/views_links.py).
+    path("lost-link/<slug:slug>/", views_links.lost_link, name="lost_link"),
+    path("dispute/<slug:slug>/<int:municipality_id>/", views_links.dispute, name="dispute"),
 ]

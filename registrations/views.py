@@ -75,6 +75,7 @@ def register(request, slug: str):
         context["contact_email"] = _contact_email()
         return render(request, "registrations/closed.html", context)
 
+    already_registered = None
     if request.method == "POST" and "add_participant" in request.POST:
         form, formset = forms.with_extra_row(workshop=workshop, data=request.POST)
     elif request.method == "POST":
@@ -93,6 +94,9 @@ def register(request, slug: str):
                     actor=audit.PUBLIC,
                 )
             except RegistrationError as refused:
+                if "already_registered" in refused.codes:
+                    # The page offers the lost link and «we did not register» for this municipality.
+                    already_registered = form.cleaned_data["municipality"]
                 forms.add_problems(form, formset, refused)
             else:
                 access.grant(request, registration)
@@ -115,6 +119,7 @@ def register(request, slug: str):
         "formset": formset,
         "errors": forms.error_summary(form, formset) if form.is_bound else [],
         "can_add_row": len(formset.forms) < workshop.max_delegation_size,
+        "already_registered": already_registered,
     }
     return render(request, "registrations/register.html", context)
 

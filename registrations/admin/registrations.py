@@ -21,6 +21,7 @@ from django.utils.translation import ngettext
 
 from notifications.admin import DeliveryInline, MaterialDownloadInline, ParticipantDeliveryInline
 from registrations import selectors, services
+from registrations.admin import disputes
 from registrations.admin.action_log import registration_log_panel
 from registrations.admin.filters import CountyFilter, RegistrationCountyFilter
 from registrations.admin.forms import (
@@ -73,20 +74,34 @@ class ParticipantInline(SingleLineFormfields, admin.TabularInline):
 @admin.register(Registration)
 class RegistrationAdmin(SingleLineFormfields, admin.ModelAdmin):
     form = RegistrationAdminForm
-    list_display = ("municipality", "county", "session", "participant_count", "status", "created_at")
-    list_filter = ("workshop", "session", RegistrationCountyFilter, "status")
+    list_display = ("municipality", "county", "session", "participant_count", "status", "disputed", "created_at")
+    list_filter = ("workshop", "session", RegistrationCountyFilter, "status", disputes.DisputedFilter)
     # The workshop too: each row's checkbox is labelled with str(registration), which names it.
     list_select_related = ("municipality", "session", "workshop")
     search_fields = ("municipality__name", "participants__name", "participants__email", "contact_name", "contact_email")
     # DeliveryInline: the emails sent to this delegation; MaterialDownloadInline: the material its participants
     # opened (both read-only, from the notifications app).
     inlines = [ParticipantInline, DeliveryInline, MaterialDownloadInline]
-    actions = ["move_to_session", "cancel_registrations"]
+    actions = ["move_to_session", "cancel_registrations", "send_new_link"]
 
     # --- Pages -----------------------------------------------------------------------------
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(participants_n=Count("participants", distinct=True))
+        queryset = super().get_queryset(request).annotate(participants_n=Count("participants", distinct=True))
+        return disputes.annotate_open_disputes(queryset)
+
+    def get_urls(self):
+        return [*disputes.dispute_urls(self), *super().get_urls()]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        registration = self.get_object(request, object_id)
+        if registration is not None:
+            extra_context = {
+                **(extra_context or {}),
+                "open_disputes": disputes.open_disputes(registration),
+                "can_decide": self.has_change_permission(request, registration),
+            }
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def get_fieldsets(self, request, obj=None):
         main = ("workshop", "municipality", "preferred_session", "language")
@@ -138,6 +153,10 @@ class RegistrationAdmin(SingleLineFormfields, admin.ModelAdmin):
     @admin.display(description=_("participants"), ordering="participants_n")
     def participant_count(self, registration: Registration) -> int:
         return registration.participants_n
+
+    @admin.display(description=_("disputed"), boolean=True, ordering="open_disputes")
+    def disputed(self, registration: Registration) -> bool:
+        return registration.open_disputes > 0
 
     @admin.display(description=_("place on the waiting list"))
     def waitlist_position(self, registration: Registration):
@@ -280,6 +299,31 @@ class RegistrationAdmin(SingleLineFormfields, admin.ModelAdmin):
             request,
             ngettext("%(count)d registration cancelled.", "%(count)d registrations cancelled.", cancelled)
             % {"count": cancelled},
+        )
+        return None
+
+    @admin.action(description=_("Send a new link…"), permissions=["change"])
+    def send_new_link(self, request, queryset):
+        if "apply" not in request.POST:
+            return self._confirm_page(
+                request,
+                queryset,
+                action="send_new_link",
+                title=_("Send a new link"),
+                intro=_(
+                    "Give these registrations a new link? The current links stop working at once, also where "
+                    "they are open in a browser, and each contact person gets the new link by email."
+                ),
+                submit=_("Yes, send new links"),
+            )
+        sent = 0
+        for registration in queryset.exclude(status=Registration.Status.CANCELLED):
+            services.registration_link_rotate(registration=registration, actor=Actor.staff(request.user))
+            sent += 1
+        messages.success(
+            request,
+            ngettext("%(count)d registration has a new link.", "%(count)d registrations have a new link.", sent)
+            % {"count": sent},
         )
         return None
 

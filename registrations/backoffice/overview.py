@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from notifications.models import Mailing
 from registrations import selectors
-from registrations.models import Municipality, Participant, Registration, Role
+from registrations.models import Dispute, Municipality, Participant, Registration, Role
 from workshops.models import Session, Workshop
 
 ACTIVE = (Registration.Status.CONFIRMED, Registration.Status.WAITLISTED)
@@ -46,6 +46,7 @@ class WorkshopOverview:
     counties: list[CountyCoverage]
     next_mailing: Mailing | None
     sessions_closed: list[Session] = field(default_factory=list)
+    open_disputes: list[Dispute] = field(default_factory=list)
 
     @property
     def municipalities_registered(self) -> int:
@@ -90,7 +91,7 @@ def county_unregistered(*, workshop: Workshop, day: datetime.date | None, county
 
 
 def workshop_overview(*, workshop: Workshop, now: datetime.datetime | None = None) -> WorkshopOverview:
-    """Everything the overview page shows, in seven queries."""
+    """Everything the overview page shows, in eight queries."""
     now = now or timezone.now()
     sessions = selectors.sessions_with_seats(workshop=workshop)
     day = _event_date(sessions)
@@ -127,7 +128,17 @@ def workshop_overview(*, workshop: Workshop, now: datetime.datetime | None = Non
         days_left=days_left,
         counties=workshop_county_coverage(workshop=workshop, day=day),
         next_mailing=mailing_next_scheduled(workshop=workshop, now=now),
+        open_disputes=workshop_open_disputes(workshop=workshop),
         **counts,
+    )
+
+
+def workshop_open_disputes(*, workshop: Workshop) -> list[Dispute]:
+    """Open disputes («we did not register this») on the workshop's registrations, oldest first. One query."""
+    return list(
+        Dispute.objects.filter(registration__workshop=workshop, status=Dispute.Status.OPEN)
+        .select_related("registration__municipality")
+        .order_by("created_at", "pk")
     )
 
 

@@ -11,6 +11,8 @@ notifications outbox rows are written in the same transaction and the tasks
 that send them are queued on commit.
 """
 
+from registrations.services.disputes import dispute_create, dispute_dismiss, dispute_transfer
+from registrations.services.links import registration_link_resend, registration_link_rotate
 from registrations.services.privacy import (
     person_erase,
     person_export_record,
@@ -50,6 +52,9 @@ __all__ = [
     "ParticipantData",
     "Window",
     "delegation_validate",
+    "dispute_create",
+    "dispute_dismiss",
+    "dispute_transfer",
     "municipality_check_valid",
     "person_erase",
     "person_export_record",
@@ -57,6 +62,8 @@ __all__ = [
     "registration_check_open",
     "registration_create",
     "registration_is_open",
+    "registration_link_resend",
+    "registration_link_rotate",
     "registration_move",
     "registration_update",
     "registration_window",

@@ -10,11 +10,18 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from django.test import Client
 
 from config.logging import mask_secrets
 from registrations.models import Registration
 from tests.conftest import register
+from tests.notifications import conftest as mail_fixtures
+from tests.notifications.conftest import text_body
 from tests.registrations.conftest import page_text
+
+# Fixtures of other test packages: a real SMTP server, Celery in-process (autouse), commits that run on_commit.
+smtp_server, eager_celery, commit = mail_fixtures.smtp_server, mail_fixtures.eager_celery, mail_fixtures.commit
+
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -116,3 +123,45 @@ def test_gunicorn_as_configured_for_production_logs_no_secret(tmp_path):
     assert re.search(r'"GET /r/SomeId123456/\[secret\]/ HTTP/1\.1" 404', logged), logged[-2000:]
     assert "Not Found: /r/SomeId123456/[secret]/" in logged  # Django's own warning, masked too
     assert secret not in logged
+
+
+def test_the_lost_link_and_dispute_flows_put_the_secret_in_no_page_address_or_log(
+    registration, smtp_server, commit, caplog
+):
+    """The emails carry the link; the pages, their redirects and every log line (sending included) do not."""
+    import logging
+
+    from registrations.models import Dispute
+    from registrations.services import dispute_transfer
+    from tests.conftest import STAFF, municipality
+    from tests.registrations.conftest import started_long_ago
+
+    caplog.set_level(logging.DEBUG)
+    tromso = municipality("5401")
+    bot_checks = {"started": started_long_ago(), "website": ""}
+    client = Client()
+    with commit():
+        responses = [
+            client.get("/lost-link/kulturskole-3-0/"),
+            client.post("/lost-link/kulturskole-3-0/", {"municipality": tromso.pk, **bot_checks}),
+            client.get(f"/dispute/kulturskole-3-0/{tromso.pk}/"),
+            client.post(
+                f"/dispute/kulturskole-3-0/{tromso.pk}/",
+                {"name": "Nina Ny", "email": "nina@tromso.example", "note": "", **bot_checks},
+            ),
+        ]
+    old_token = registration.token
+    with commit():
+        dispute_transfer(dispute=Dispute.objects.get(), actor=STAFF)
+    registration.refresh_from_db()
+
+    assert old_token in "".join(text_body(m) for m in smtp_server.to("kari@kommune.example"))  # the email has it
+    assert registration.token in text_body(smtp_server.to("nina@tromso.example")[0])
+    for response in responses:
+        assert response.status_code == 200
+        seen = response.content.decode() + str(response.headers) + response.request["PATH_INFO"]
+        assert old_token not in seen
+        assert registration.access_id not in seen
+    assert caplog.records  # the flow did log (celery tasks, SMTP)
+    assert old_token not in caplog.text
+    assert registration.token not in caplog.text

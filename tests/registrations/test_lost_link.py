@@ -1,0 +1,213 @@
+"""The lost-link page: the contact person gets the link again by email; nobody learns who is registered."""
+
+import re
+import uuid
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from notifications import sending
+from notifications.models import Delivery, Mailing
+from registrations import services
+from tests.conftest import STAFF, municipality, oslo, register
+from tests.notifications import conftest as mail_fixtures
+from tests.notifications.conftest import subject, text_body
+from tests.registrations.conftest import form_data, page_text, started_long_ago
+from workshops import audit
+
+# Fixtures of other test packages: a real SMTP server, Celery in-process (autouse), commits that run on_commit.
+# (`broker` is shared by every package: tests/conftest.py.)
+smtp_server, eager_celery, commit = mail_fixtures.smtp_server, mail_fixtures.eager_celery, mail_fixtures.commit
+
+
+pytestmark = pytest.mark.usefixtures("before_deadline")
+URL = "/lost-link/kulturskole-3-0/"
+TITLE = "Kulturskole 3.0 – Kulturskolen som utviklingsaktør i fremtidens kommune"
+
+
+@pytest.fixture
+def registration(workshop):
+    return register(workshop, "5401")  # Tromsø, contact kari@kommune.example
+
+
+def lost_link_data(number: str, **fields) -> dict[str, str]:
+    return {"municipality": str(municipality(number).pk), "started": started_long_ago(), "website": "", **fields}
+
+
+def post(number: str, client: Client | None = None, **headers):
+    return (client or Client()).post(URL, lost_link_data(number), **headers)
+
+
+def without_csrf_token(response) -> bytes:
+    # The language switch on every page carries a CSRF token, masked afresh for each response.
+    return re.sub(rb'name="csrfmiddlewaretoken" value="[^"]+"', b"", response.content)
+
+
+def test_the_answer_is_the_same_before_and_after_the_municipality_registered(workshop, commit):
+    with commit():
+        unregistered = post("5401")
+    register(workshop, "5401")
+    with commit():
+        registered = post("5401")
+
+    assert (registered.status_code, unregistered.status_code) == (200, 200)
+    assert without_csrf_token(registered) == without_csrf_token(unregistered)
+    assert registered.headers.items() == unregistered.headers.items()
+
+
+def test_the_answer_is_the_same_for_a_registered_and_an_unregistered_municipality(registration, commit):
+    with commit():
+        registered = post("5401")  # Tromsø
+        unregistered = post("0301")  # Oslo
+
+    assert registered.status_code == unregistered.status_code == 200
+    # The page repeats the name chosen, nothing else differs.
+    assert without_csrf_token(registered).replace("Tromsø".encode(), b"X") == without_csrf_token(unregistered).replace(
+        b"Oslo", b"X"
+    )
+    text = page_text(registered)
+    assert (
+        "Hvis Tromsø er påmeldt dette verkstedet, har vi sendt lenken til e-postadressen til kontaktpersonen." in text
+    )
+    assert "kari@kommune.example" not in registered.content.decode()
+    assert registration.token not in registered.content.decode()
+
+
+def test_the_request_does_the_same_work_either_way(registration, broker):
+    """The page only queues a task; the worker looks the registration up. Same queries, registered or not."""
+    broker("memory://")  # published, not run: what the web request itself does
+
+    def statements(number: str) -> list[str]:
+        with CaptureQueriesContext(connection) as queries:
+            assert post(number).status_code == 200
+        return [re.sub(r"\d+", "N", q["sql"]) for q in queries.captured_queries]
+
+    assert statements("5401") == statements("0301")
+    assert not Mailing.objects.filter(kind=Mailing.Kind.LINK_RESEND).exists()
+
+
+def test_the_contact_person_gets_the_link_by_email(registration, smtp_server, commit):
+    with commit():
+        post("5401")
+
+    [message] = smtp_server.messages
+    assert message["To"] == "kari@kommune.example"
+    assert subject(message) == f"Lenken til påmeldingen: {TITLE}"
+    body = text_body(message)
+    assert f"/r/{registration.access_id}/{registration.token}/" in body
+    assert "Noen har bedt om lenken til påmeldingen til Tromsø" in body
+    # Only the contact person: not the participants.
+    assert list(Delivery.objects.filter(mailing__kind=Mailing.Kind.LINK_RESEND).values_list("email", flat=True)) == [
+        "kari@kommune.example"
+    ]
+    assert registration.participants.count() == 2
+
+
+def test_nothing_is_sent_for_an_unregistered_or_cancelled_municipality(workshop, registration, smtp_server, commit):
+    services.registration_cancel(registration=registration, actor=STAFF)
+    smtp_server.messages.clear()
+    with commit():
+        assert post("0301").status_code == 200
+        assert post("5401").status_code == 200
+
+    assert smtp_server.messages == []
+    assert not Mailing.objects.filter(kind=Mailing.Kind.LINK_RESEND).exists()
+
+
+def test_the_link_goes_only_to_whoever_is_contact_person_when_it_is_sent(registration, smtp_server, commit):
+    post("5401")  # the delivery is written, not sent (no commit)
+    dispute = services.dispute_create(
+        registration=registration, name="Nina Ny", email="nina@kommune.example", note="", actor=audit.PUBLIC
+    )
+    services.dispute_transfer(dispute=dispute, actor=STAFF)
+    sending.deliveries_send(ids=list(Delivery.objects.values_list("pk", flat=True)))
+
+    resend = Delivery.objects.get(mailing__kind=Mailing.Kind.LINK_RESEND)
+    assert resend.status == Delivery.Status.SKIPPED
+    to_kari = smtp_server.to("kari@kommune.example")
+    assert [subject(m).split(":")[0] for m in to_kari if "Lenken" in subject(m)] == []
+    assert to_kari  # the confirmation, the dispute notice, the transfer: none with a link to the delegation now
+    assert all(registration.access_id not in text_body(m) for m in to_kari if "kontaktperson" in subject(m))
+
+
+def test_the_form_preselects_the_municipality_from_the_registration_form(workshop):
+    oslo = municipality("0301")
+    response = Client().get(f"{URL}?municipality={oslo.pk}")
+
+    assert response.status_code == 200
+    assert f'<option value="{oslo.pk}" selected>Oslo</option>' in response.content.decode()
+    assert "Mistet lenken?" in page_text(response)
+
+
+def test_a_bot_filling_the_trap_or_sending_at_once_gets_nothing(registration, smtp_server, commit):
+    with commit():
+        trapped = Client().post(URL, lost_link_data("5401", website="http://spam.example"))
+        fast = Client().post(URL, {**lost_link_data("5401"), "started": ""})
+
+    assert trapped.status_code == fast.status_code == 200
+    assert "Skjemaet kunne ikke sendes." in page_text(trapped)
+    assert "Send lenken" in page_text(fast)  # the form again
+    assert smtp_server.messages == []
+
+
+def test_an_unknown_workshop_is_404(workshop):
+    assert Client().get("/lost-link/no-such-workshop/").status_code == 404
+
+
+def test_the_workshop_list_and_the_closed_page_link_to_it(workshop, time_machine):
+    assert f'href="{URL}"' in Client().get("/").content.decode()
+    time_machine.move_to(oslo(2021, 3, 5, 12, 0), tick=False)  # after the deadline
+    assert f'href="{URL}"' in Client().get("/workshops/kulturskole-3-0/").content.decode()
+
+
+def test_the_already_registered_message_links_to_the_lost_link_and_the_dispute_page(registration):
+    tromso = municipality("5401")
+    response = Client().post("/workshops/kulturskole-3-0/", form_data(tromso))
+
+    content = response.content.decode()
+    assert "Tromsø er allerede påmeldt dette verkstedet." in page_text(response)
+    assert f'href="{URL}?municipality={tromso.pk}"' in content
+    assert f'href="/dispute/kulturskole-3-0/{tromso.pk}/"' in content
+
+
+# --- Rate limits -------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def limits(settings):
+    """The limits on, with counters of this test's own (the cache may be a shared Redis)."""
+    settings.RATELIMIT_ENABLE = True
+    settings.RATELIMIT_CACHE_PREFIX = f"rl-test-{uuid.uuid4().hex}:"
+    return settings
+
+
+def test_the_sixth_request_from_one_address_gets_429_and_sends_nothing(limits, registration, smtp_server, commit):
+    limits.RATELIMIT_LOST_LINK, limits.RATELIMIT_LOST_LINK_PER_MUNICIPALITY = "5/h", "100/h"
+    with commit():
+        statuses = [post(number, REMOTE_ADDR="10.1.0.1").status_code for number in ("0301", "1103", "4601", "5001")]
+        statuses.append(post("3005", REMOTE_ADDR="10.1.0.1").status_code)
+        refused = post("5401", REMOTE_ADDR="10.1.0.1")
+
+    assert statuses == [200] * 5
+    assert refused.status_code == 429
+    assert int(refused["Retry-After"]) > 60  # the rest of the hour
+    assert "For mange forsøk" in page_text(refused)
+    assert smtp_server.messages == []
+    with commit():
+        assert post("5401", REMOTE_ADDR="10.1.0.2").status_code == 200  # another address
+    assert len(smtp_server.messages) == 1
+
+
+def test_the_sixth_request_for_one_municipality_gets_429_from_any_address(limits, registration, smtp_server, commit):
+    limits.RATELIMIT_LOST_LINK, limits.RATELIMIT_LOST_LINK_PER_MUNICIPALITY = "100/h", "5/h"
+    with commit():
+        statuses = [post("5401", REMOTE_ADDR=f"10.2.0.{n}").status_code for n in range(1, 6)]
+        refused = post("5401", REMOTE_ADDR="10.2.0.6")
+        other = post("0301", REMOTE_ADDR="10.2.0.6")
+
+    assert statuses == [200] * 5
+    assert refused.status_code == 429
+    assert other.status_code == 200  # another municipality from the same address
+    assert len(smtp_server.messages) == 5
