@@ -59,9 +59,13 @@ class Mailing(models.Model):
         SESSION_CHANGE = "session_change", _("session change")
         CANCELLATION = "cancellation", _("cancellation")
         CUSTOM = "custom", _("message from the organisers")
+        PARTICIPANT_REMOVED = "participant_removed", _("participant removed")
+        CONTACT_CHANGED = "contact_changed", _("contact person changed")
 
     # Mailings about one delegation; the others go to the participants of a workshop or a session.
-    REGISTRATION_KINDS = frozenset({Kind.CONFIRMATION, Kind.SESSION_CHANGE, Kind.CANCELLATION})
+    REGISTRATION_KINDS = frozenset(
+        {Kind.CONFIRMATION, Kind.SESSION_CHANGE, Kind.CANCELLATION, Kind.PARTICIPANT_REMOVED, Kind.CONTACT_CHANGED}
+    )
     SCHEDULED_KINDS = frozenset({Kind.MATERIAL, Kind.REMINDER})
 
     workshop = models.ForeignKey(
@@ -133,7 +137,15 @@ class Mailing(models.Model):
                 name="mailing_one_reminder_per_session_and_offset",
             ),
             models.CheckConstraint(
-                condition=~Q(kind__in=["confirmation", "session_change", "cancellation"])
+                condition=~Q(
+                    kind__in=[
+                        "confirmation",
+                        "session_change",
+                        "cancellation",
+                        "participant_removed",
+                        "contact_changed",
+                    ]
+                )
                 | Q(registration__isnull=False),
                 name="mailing_registration_kinds_have_registration",
             ),

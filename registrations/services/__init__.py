@@ -12,6 +12,7 @@ that send them are queued on commit.
 """
 
 from registrations.services.registrations import (
+    KEEP,
     registration_cancel,
     registration_create,
     registration_move,
@@ -28,6 +29,7 @@ from registrations.services.rules import (
     registration_window,
 )
 from registrations.services.seats import waitlist_promote
+from registrations.services.selfservice import registration_selfservice_open
 from registrations.services.sessions import (
     session_check_capacity,
     session_close,
@@ -39,6 +41,7 @@ from registrations.services.sessions import (
 )
 
 __all__ = [
+    "KEEP",
     "ContactData",
     "ParticipantData",
     "Window",
@@ -49,6 +52,7 @@ __all__ = [
     "registration_create",
     "registration_is_open",
     "registration_move",
+    "registration_selfservice_open",
     "registration_update",
     "registration_window",
     "session_check_capacity",
