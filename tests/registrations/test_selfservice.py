@@ -208,6 +208,24 @@ def test_a_field_error_and_a_delegation_problem_are_reported_together(visitor, r
     ]
 
 
+def test_a_preferred_session_without_room_for_all_keeps_the_seat_and_the_page_says_so(
+    visitor, registration, main_session, overflow_session
+):
+    Session.objects.filter(pk=overflow_session.pk).update(is_open=True, capacity=2)
+    form = visitor.get(page_url(registration, "change"))
+    assert "Ønsket økt" in page_text(form)
+
+    data = change_data(registration, preferred_session=overflow_session.pk)
+    page = visitor.get(visitor.post(page_url(registration, "change"), data)["Location"])
+
+    assert (
+        "Ettermiddag har ikke plass til hele delegasjonen, så den beholder plassene sine i Formiddag. "
+        "Ønsket er lagret." in page_text(page)
+    )
+    registration.refresh_from_db()
+    assert (registration.session, registration.preferred_session) == (main_session, overflow_session)
+
+
 def test_add_participant_without_javascript_adds_a_row_and_saves_nothing(visitor, registration):
     data = change_data(registration, contact_name="Ola Ny", add_participant="1")
     response = visitor.post(page_url(registration, "change"), data)
