@@ -218,6 +218,18 @@ def cancellation(delivery: Delivery, batch: Batch, message_id: str):
     return _send("cancellation", delivery, context, message_id, _invitation(delivery, previous, "CANCEL"))
 
 
+def participant_removed(delivery: Delivery, batch: Batch, message_id: str):
+    # A short notice, nothing of the delegation: the address is no longer part of it.
+    return _send("participant-removed", delivery, _context(delivery, batch), message_id)
+
+
+def contact_changed(delivery: Delivery, batch: Batch, message_id: str):
+    # _context gives the link only to the address that is the contact person when this is sent.
+    context = _context(delivery, batch)
+    context["delegation"] = batch.delegation(delivery.registration)
+    return _send("contact-changed", delivery, context, message_id)
+
+
 def material(delivery: Delivery, batch: Batch, message_id: str):
     session = _confirmed_session(delivery)
     context = _context(delivery, batch, session=session, meeting=True)
@@ -315,4 +327,6 @@ BUILDERS = {
     Kind.LINK_NEW: link_new,
     Kind.DISPUTE_NOTICE: dispute_notice,
     Kind.CONTACT_REPLACED: contact_replaced,
+    Kind.PARTICIPANT_REMOVED: participant_removed,
+    Kind.CONTACT_CHANGED: contact_changed,
 }

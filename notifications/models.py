@@ -98,6 +98,9 @@ class Mailing(models.Model):
         LINK_NEW = "link_new", _("new link")
         DISPUTE_NOTICE = "dispute_notice", _("dispute notice")
         CONTACT_REPLACED = "contact_replaced", _("contact person replaced")
+        # Self-service changes (notifications.services.participants_removed / contact_changed).
+        PARTICIPANT_REMOVED = "participant_removed", _("participant removed")
+        CONTACT_CHANGED = "contact_changed", _("contact person changed")
 
     # Mailings about one delegation; the others go to the participants of a workshop or a session.
     REGISTRATION_KINDS = frozenset(
@@ -109,10 +112,14 @@ class Mailing(models.Model):
             Kind.LINK_NEW,
             Kind.DISPUTE_NOTICE,
             Kind.CONTACT_REPLACED,
+            Kind.PARTICIPANT_REMOVED,
+            Kind.CONTACT_CHANGED,
         }
     )
     # Kinds that carry the secret link: they go only to whoever is the contact person when they are sent.
     LINK_KINDS = frozenset({Kind.LINK_RESEND, Kind.LINK_NEW})
+    # Kinds written for someone who is no longer in the delegation (a removed participant, a replaced contact).
+    FAREWELL_KINDS = frozenset({Kind.PARTICIPANT_REMOVED, Kind.CONTACT_REPLACED})
     # Invitations go to municipal contacts (notifications/outreach.py), not to participants.
     INVITATION_KINDS = frozenset({Kind.INVITATION, Kind.INVITATION_REMINDER})
     # Staff approve these before they go out (services.mailing_approve).
@@ -187,7 +194,19 @@ class Mailing(models.Model):
                 name="mailing_one_reminder_per_session_and_offset",
             ),
             models.CheckConstraint(
-                condition=~Q(kind__in=["confirmation", "session_change", "cancellation"])
+                condition=~Q(
+                    kind__in=[
+                        "confirmation",
+                        "session_change",
+                        "cancellation",
+                        "participant_removed",
+                        "contact_changed",
+                        "link_resend",
+                        "link_new",
+                        "dispute_notice",
+                        "contact_replaced",
+                    ]
+                )
                 | Q(registration__isnull=False),
                 name="mailing_registration_kinds_have_registration",
             ),

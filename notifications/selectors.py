@@ -130,14 +130,16 @@ class Eligibility:
 def deliveries_eligibility(*, deliveries: Sequence[Delivery], now: datetime.datetime) -> Eligibility:
     """Whether each delivery may still be sent, checked at the moment of sending.
 
-    A delegation's own mailing (confirmation, change) is not sent once the delegation is cancelled, and one
-    with its link only to the contact person as they are at the moment of sending. A
+    A delegation's own mailing (confirmation, change) is not sent once the delegation is cancelled, nor
+    to an address no longer in the delegation (see _registration_mailing_skip), and one with its link only
+    to the contact person as they are at the moment of sending. A
     workshop mailing goes only to someone still in ``mailing_audience`` and not after its session ended;
     a person in two delegations is addressed through the one the audience picks (e.g. after the other was
     cancelled), which ``addressees`` gives for every delivery not skipped.
     """
     result = Eligibility()
     by_mailing: dict[int, list[Delivery]] = {}
+    members: dict[int, set[str]] = {}  # the delegation's addresses now, read once per delegation
     for delivery in deliveries:
         mailing = delivery.mailing
         if not mailing.is_about_registration:
@@ -146,11 +148,12 @@ def deliveries_eligibility(*, deliveries: Sequence[Delivery], now: datetime.date
         registration = delivery.registration or mailing.registration
         if registration is None:
             result.skip[delivery.pk] = "The registration was deleted."
-        elif mailing.kind != Mailing.Kind.CANCELLATION and registration.status == Status.CANCELLED:
-            result.skip[delivery.pk] = "The registration was cancelled."
-        elif mailing.kind in Mailing.LINK_KINDS and not _is_contact(registration, delivery.email):
-            # The link opens the delegation: never to an address that stopped being the contact person's.
-            result.skip[delivery.pk] = "The recipient is no longer the contact person."
+            continue
+        if registration.pk not in members:
+            members[registration.pk] = {r.key for r in registration_recipients(registration=registration)}
+        reason = _registration_mailing_skip(mailing, registration, delivery, members[registration.pk])
+        if reason:
+            result.skip[delivery.pk] = reason
         else:
             result.addressees[delivery.pk] = (registration, delivery.participant)
     for group in by_mailing.values():
@@ -174,6 +177,33 @@ def deliveries_eligibility(*, deliveries: Sequence[Delivery], now: datetime.date
 
 def _is_contact(registration: Registration, email: str) -> bool:
     return registration.contact_email.strip().lower() == email.strip().lower()
+
+
+def _registration_mailing_skip(
+    mailing: Mailing, registration: Registration, delivery: Delivery, members: set[str]
+) -> str:
+    """Why a delegation's own mailing must not go to this address now ("" when it may).
+
+    The cancellation goes to those it was written for. A notice to someone removed goes to an address no
+    longer in the delegation (unless it is back); so does the notice to a replaced contact person. A link
+    goes only to whoever is the contact person at the moment of sending. Everything else goes only while
+    the delegation is not cancelled and the address is still in it: a removed participant gets nothing
+    more; a contact-change email also goes to the previous contact person, who is told without the link.
+    """
+    address = delivery.email.strip().lower()
+    kind = mailing.kind
+    if kind == Mailing.Kind.CANCELLATION:
+        return ""
+    if kind == Mailing.Kind.PARTICIPANT_REMOVED:
+        return "The recipient is in the delegation again." if address in members else ""
+    if registration.status == Status.CANCELLED:
+        return "The registration was cancelled."
+    if kind in Mailing.LINK_KINDS and not _is_contact(registration, delivery.email):
+        # The link opens the delegation: never to an address that stopped being the contact person's.
+        return "The recipient is no longer the contact person."
+    if kind not in (Mailing.Kind.CONTACT_CHANGED, Mailing.Kind.CONTACT_REPLACED) and address not in members:
+        return "The recipient is no longer in the delegation."
+    return ""
 
 
 def mailing_window_end(*, mailing: Mailing) -> datetime.datetime | None:

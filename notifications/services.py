@@ -122,6 +122,38 @@ def _to_contact(*, registration: Registration, kind: str, name: str | None = Non
     _deliver(mailing=mailing, registration=registration, recipients=[recipient], catch_up=False, fresh=True)
 
 
+def participants_removed(*, registration: Registration, people: Sequence[tuple[str, str]]) -> None:
+    """People (name, email) left a delegation that goes on: each gets a short notice, and nothing more.
+
+    Side effects: a participant-removed Mailing with one Delivery per address, queued on commit (no
+    catch-up). Their pending deliveries of other mailings are skipped when their turn comes
+    (selectors.deliveries_eligibility: the address is no longer in the delegation).
+    """
+    mailing = _registration_mailing(registration=registration, kind=Mailing.Kind.PARTICIPANT_REMOVED)
+    recipients = [_outsider(registration, name, email) for name, email in people]
+    _deliver(mailing=mailing, registration=registration, recipients=recipients, catch_up=False, fresh=True)
+
+
+def contact_changed(*, registration: Registration, previous_name: str, previous_email: str) -> None:
+    """The delegation has a new contact person (``registration.contact_*``), at another address.
+
+    Side effects: a contact-changed Mailing with two Deliveries, queued on commit: the new contact person
+    gets the self-service link, the previous one a short notice without it (the email is built for the
+    address that is the contact person when it is sent, so only the current one ever gets the link).
+    """
+    mailing = _registration_mailing(registration=registration, kind=Mailing.Kind.CONTACT_CHANGED)
+    current = selectors.registration_recipients(registration=registration)[0]  # the contact person comes first
+    recipients = [current, _outsider(registration, previous_name, previous_email)]
+    _deliver(mailing=mailing, registration=registration, recipients=recipients, catch_up=False, fresh=True)
+
+
+def _outsider(registration: Registration, name: str, email: str) -> selectors.Recipient:
+    """Someone the delegation had and no longer has: addressed in the delegation's language."""
+    return selectors.Recipient(
+        email=email.strip(), name=name, registration=registration, participant=None, language=registration.language
+    )
+
+
 def _registration_mailing(*, registration: Registration, kind: str, previous_session: Session | None = None) -> Mailing:
     now = timezone.now()
     return Mailing.objects.create(

@@ -1,4 +1,6 @@
-"""The public pages: the workshops, the registration form, the receipt and the privacy notice.
+"""The public pages: the workshops, the registration form, the secret link and the privacy notice.
+
+The delegation's own pages behind the link (receipt, change, cancel) are in ``views_selfservice``.
 
 Views only bind forms and call services; every rule is in ``registrations.services``.
 """
@@ -16,9 +18,8 @@ from django.views.decorators.http import require_http_methods
 
 from registrations import access, forms, participant_rows, services, throttle
 from registrations.errors import RegistrationError
-from registrations.models import Participant, Registration
-from registrations.selectors import sessions_with_seats, waitlist_position
-from workshops import audit, schedule
+from registrations.selectors import sessions_with_seats
+from workshops import audit
 from workshops.models import Session, Workshop
 
 
@@ -133,38 +134,6 @@ def registration_open(request, access_id: str, secret: str):
         raise Http404
     access.grant(request, registration)
     return redirect("registrations:registration_detail", access_id=registration.access_id)
-
-
-@never_cache
-@require_http_methods(["GET", "HEAD"])
-def registration_detail(request, access_id: str, receipt: bool = False):
-    """A delegation as registered, for a visitor who opened its link (or just registered it) in this session."""
-    if not access.is_granted(request, access_id):
-        return render(request, "registrations/link_needed.html", {"contact_email": _contact_email()}, status=403)
-    registration = get_object_or_404(
-        Registration.objects.select_related("workshop", "municipality", "session").prefetch_related(
-            Prefetch("participants", queryset=Participant.objects.order_by("pk"))
-        ),
-        access_id=access_id,
-    )
-    workshop = registration.workshop
-    session = registration.session or workshop.first_session
-    context = {
-        "registration": registration,
-        "workshop": workshop,
-        "receipt": receipt,
-        "contact_email": _contact_email(),
-        "waitlist_position": waitlist_position(registration=registration),
-        "material_date": _date(schedule.material_time(workshop=workshop)),
-        "reminder_dates": [_date(when) for when in schedule.reminder_times(workshop=workshop, session=session)]
-        if session
-        else [],
-    }
-    return render(request, "registrations/registration_detail.html", context)
-
-
-def _date(moment: datetime.datetime | None) -> datetime.date | None:
-    return timezone.localtime(moment).date() if moment else None
 
 
 @require_http_methods(["GET", "HEAD"])

@@ -21,6 +21,7 @@ from registrations.services.privacy import (
     workshops_due_for_anonymisation,
 )
 from registrations.services.registrations import (
+    KEEP,
     registration_cancel,
     registration_create,
     registration_move,
@@ -37,6 +38,7 @@ from registrations.services.rules import (
     registration_window,
 )
 from registrations.services.seats import waitlist_promote
+from registrations.services.selfservice import registration_selfservice_open
 from registrations.services.sessions import (
     session_check_capacity,
     session_close,
@@ -48,6 +50,7 @@ from registrations.services.sessions import (
 )
 
 __all__ = [
+    "KEEP",
     "ContactData",
     "ParticipantData",
     "Window",
@@ -65,6 +68,7 @@ __all__ = [
     "registration_link_resend",
     "registration_link_rotate",
     "registration_move",
+    "registration_selfservice_open",
     "registration_update",
     "registration_window",
     "session_check_capacity",

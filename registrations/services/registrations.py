@@ -31,6 +31,9 @@ from registrations.services.seats import (
 from workshops.audit import Actor, changes, log_action, snapshot
 from workshops.models import Session, Workshop
 
+# registration_update's default for preferred_session: leave the preference as it is.
+KEEP = object()
+
 
 def registration_create(
     *,
@@ -115,42 +118,50 @@ def registration_update(
     participants: Sequence[ParticipantData],
     actor: Actor,
     municipality_input: str | None = None,
+    preferred_session: Session | None | object = KEEP,
     now: datetime.datetime | None = None,
 ) -> Registration:
-    """Change a delegation's contact person and participants; the delegation keeps its session.
+    """Change a delegation's contact person, participants and (when given) its preferred session.
 
-    A confirmed delegation may grow only while its session has seats for the whole of it.
+    A confirmed delegation may grow only while its session has seats for the whole of it. A new preferred
+    session (an open one of the workshop, or None for no preference; ``KEEP`` leaves it as it is) moves a
+    confirmed delegation there only when the whole delegation fits; otherwise it keeps its seat and the
+    preference is only recorded (the caller sees ``registration.session`` differ from the preference). A
+    waiting delegation gets a seat in its preferred session as soon as that has room for all of it.
     Side effects: the Registration updated, Participants updated, created and deleted (matched by id,
-    then by email); new participants get their confirmation (and any mailing already sent) through the
-    outbox; freed seats go to the waiting list; a "registration.changed" log entry with before and after.
+    then by email); participants at a new address get their confirmation (and any mailing already sent),
+    addresses no longer in the delegation a short notice, a new contact person the link (and the previous
+    one a notice), a moved delegation a session-change email, all through the outbox; freed seats go to the
+    waiting list; a "registration.changed" log entry with before and after.
     """
-    override = registration_window(workshop=registration.workshop, now=now) if actor.is_staff else Window.OPEN
-    check_open_unless_staff(workshop=registration.workshop, actor=actor, now=now)
-    delegation_validate(workshop=registration.workshop, participants=participants)
+    workshop = registration.workshop
+    override = registration_window(workshop=workshop, now=now) if actor.is_staff else Window.OPEN
+    check_open_unless_staff(workshop=workshop, actor=actor, now=now)
+    delegation_validate(workshop=workshop, participants=participants)
 
     with transaction.atomic():
-        sessions = lock_sessions(registration.workshop)
+        sessions = lock_sessions(workshop)
         registration = Registration.objects.select_for_update().get(pk=registration.pk)
         if registration.status == Registration.Status.CANCELLED:
             raise RegistrationError("registration_cancelled")
         existing = list(registration.participants.all())
-        if registration.session_id is not None:
-            session = next(s for s in sessions if s.pk == registration.session_id)
-            free = session.capacity - seats_in([session])[session.pk] + len(existing)
-            if len(participants) > free:
-                raise RegistrationError(
-                    "session_full", field="participants", session=session.label, free=free, needed=len(participants)
-                )
+        target = _session_after_update(registration, sessions, len(existing), len(participants), preferred_session)
         before = snapshot(registration, (*REGISTRATION_FIELDS, "municipality_input"))
         people_before = {p.pk: snapshot(p, PARTICIPANT_FIELDS) for p in existing}
+        previous_session = registration.session
+        previous_contact = (registration.contact_name, registration.contact_email)
         registration.contact_name = contact.name.strip()
         registration.contact_email = contact.email.strip()
         registration.contact_phone = contact.phone.strip()
         if municipality_input is not None:
             registration.municipality_input = municipality_input.strip()
+        if preferred_session is not KEEP:
+            registration.preferred_session = preferred_session
+        registration.session = target
         registration.save()
-        added = _replace_participants(registration, existing, participants)
-        people_after = {p.pk: snapshot(p, PARTICIPANT_FIELDS) for p in registration.participants.all()}
+        _replace_participants(registration, existing, participants)
+        people = list(registration.participants.all())
+        people_after = {p.pk: snapshot(p, PARTICIPANT_FIELDS) for p in people}
         log_action(
             actor=actor,
             action="registration.changed",
@@ -162,10 +173,69 @@ def registration_update(
                 **({"staff_override": override} if override != Window.OPEN else {}),
             },
         )
-        if added:
-            notify.participants_added(registration=registration, participants=added)
-        waitlist_promote_locked(registration.workshop, sessions, actor=actor)
+        _notify_update(registration, people_before, people, previous_contact, previous_session)
+        waitlist_promote_locked(workshop, sessions, actor=actor)
     return registration
+
+
+def _session_after_update(
+    registration: Registration, sessions: list[Session], size_before: int, size: int, preferred
+) -> Session | None:
+    """Where a changed delegation of ``size`` sits (None: waiting), or RegistrationError when it cannot.
+
+    Checked before anything is written: a new preference must be an open session of the workshop; a
+    confirmed delegation moves to a new preferred session when it fits whole there, else stays and must
+    still fit whole in its own session. A waiting delegation stays waiting here (the waiting list, which
+    respects preferences, gives it a seat at the end of the update when one is free).
+    """
+    changed = preferred is not KEEP and getattr(preferred, "pk", None) != registration.preferred_session_id
+    if changed and preferred is not None:
+        if preferred.workshop_id != registration.workshop_id or not preferred.is_open:
+            raise RegistrationError("session_not_available", field="preferred_session")
+    if registration.session_id is None:
+        return None
+    by_pk = {s.pk: s for s in sessions}
+    if changed and preferred is not None and preferred.pk != registration.session_id:
+        wanted = by_pk[preferred.pk]
+        if seats_in([wanted])[wanted.pk] + size <= wanted.capacity:
+            return wanted
+    session = by_pk[registration.session_id]
+    free = session.capacity - seats_in([session])[session.pk] + size_before
+    if size > free:
+        raise RegistrationError("session_full", field="participants", session=session.label, free=free, needed=size)
+    return session
+
+
+def _notify_update(
+    registration: Registration,
+    people_before: dict[int, dict],
+    people: list[Participant],
+    previous_contact: tuple[str, str],
+    previous_session: Session | None,
+) -> None:
+    """The emails a change causes, by address: what an address newly in the delegation, one no longer
+    in it, a new contact person and a moved delegation are told."""
+    addresses_before = {values["email"].strip().lower() for values in people_before.values()}
+    addresses_after = {p.email.strip().lower() for p in people}
+    contact_after = registration.contact_email.strip().lower()
+    arrived = [p for p in people if p.email.strip().lower() not in addresses_before]
+    if arrived:
+        notify.participants_added(registration=registration, participants=arrived)
+    removed = {
+        values["email"].strip().lower(): values
+        for values in people_before.values()
+        if values["email"].strip().lower() not in addresses_after | {contact_after}
+    }
+    if removed:
+        notify.participants_removed(
+            registration=registration, people=[(v["name"], v["email"]) for v in removed.values()]
+        )
+    if previous_contact[1].strip().lower() != contact_after:
+        notify.contact_changed(
+            registration=registration, previous_name=previous_contact[0], previous_email=previous_contact[1]
+        )
+    if registration.session_id != getattr(previous_session, "pk", None):
+        notify.session_changed(registration=registration, previous_session=previous_session)
 
 
 def _participant_changes(before: dict[int, dict], after: dict[int, dict]) -> dict[str, list]:
@@ -221,8 +291,9 @@ def registration_cancel(
 
     Side effects: the Registration marked cancelled (its session cleared); a cancellation email to the
     delegation and session-change emails to promoted delegations written to the outbox; a
-    "registration.cancelled" log entry.
+    "registration.cancelled" log entry. Outside the registration window only staff may cancel.
     """
+    check_open_unless_staff(workshop=registration.workshop, actor=actor, now=now)
     with transaction.atomic():
         sessions = lock_sessions(registration.workshop)
         registration = Registration.objects.select_for_update().get(pk=registration.pk)
