@@ -26,6 +26,22 @@ def registration_wait_seconds(request) -> int | None:
     return max(usage["time_left"], 0) + 1
 
 
+def answers_wait_seconds(request) -> int | None:
+    """Counts this POST of a delegation's answers page (its own counter, the same rate as the form);
+    the seconds to wait when the client sent too many, else None."""
+    usage = get_usage(
+        request,
+        group="registrations.answers",
+        key="ip",
+        rate=settings.RATELIMIT_REGISTRATION,
+        method="POST",
+        increment=True,
+    )
+    if usage is None or not usage["should_limit"]:
+        return None
+    return max(usage["time_left"], 0) + 1
+
+
 def too_many_requests(request, wait_seconds: int):
     """The 429 page, in the site's layout and the visitor's language, saying when to try again."""
     response = render(request, "429.html", {"wait_seconds": wait_seconds}, status=429)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from registrations import views
+from registrations import views, views_answers
 
 app_name = "registrations"
 
@@ -12,5 +12,6 @@ urlpatterns = [
     # The pages behind it, for a visitor whose session holds the delegation.
     path("registration/<str:access_id>/", views.registration_detail, name="registration_detail"),
     path("registration/<str:access_id>/receipt/", views.registration_detail, {"receipt": True}, name="receipt"),
+    path("registration/<str:access_id>/answers/", views_answers.registration_answers, name="answers"),
     path("privacy/", views.privacy, name="privacy"),
 ]

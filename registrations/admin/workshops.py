@@ -16,7 +16,7 @@ from registrations.backoffice import overview_pages
 from registrations.errors import RegistrationError
 from registrations.fields import SingleLineFormfields
 from workshops.audit import Actor
-from workshops.models import Session, Workshop
+from workshops.models import ReflectionQuestion, Session, Workshop
 
 # Meeting links are https; say so now rather than rely on Django 5's http default for scheme-less input.
 URL_HTTPS = {models.URLField: {"assume_scheme": "https"}}
@@ -157,13 +157,22 @@ class SessionInline(SingleLineFormfields, admin.TabularInline):
         return _seats(session)
 
 
+class ReflectionQuestionInline(admin.TabularInline):
+    """The questions in order (by position); a question the delegations have answered cannot be deleted."""
+
+    model = ReflectionQuestion
+    extra = 0
+    fields = ("position", "text", "help_text", "required_before_workshop", "is_draft")
+    formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 50})}}
+
+
 @admin.register(Workshop)
 class WorkshopAdmin(SingleLineFormfields, admin.ModelAdmin):
     list_display = ("title", "first_session_starts", "registration_deadline", "is_published")
     list_filter = ("is_published",)
     search_fields = ("title", "slug")
     prepopulated_fields = {"slug": ("title",)}
-    inlines = [SessionInline, MaterialFileInline]
+    inlines = [SessionInline, ReflectionQuestionInline, MaterialFileInline]
     actions = ["open_overflow_sessions", "close_overflow_sessions"]
 
     def get_queryset(self, request):

@@ -2,7 +2,7 @@
 
 from django.urls import path, register_converter
 
-from registrations.backoffice import views
+from registrations.backoffice import answers, views
 from registrations.backoffice.exports import FORMATS
 
 
@@ -29,4 +29,6 @@ urlpatterns = [
     ),
     path("<int:workshop_id>/registrations.<export_format:fmt>", views.registrations, name="registrations"),
     path("<int:workshop_id>/sessions/<int:session_id>/zoom-rooms.csv", views.zoom_rooms, name="zoom_rooms"),
+    path("<int:workshop_id>/answers/", answers.answers_page, name="answers"),
+    path("<int:workshop_id>/answers.<export_format:fmt>", answers.answers_download, name="answers_export"),
 ]

@@ -11,6 +11,14 @@ notifications outbox rows are written in the same transaction and the tasks
 that send them are queued on commit.
 """
 
+from registrations.services.answers import (
+    answers_are_open,
+    answers_check_open,
+    answers_field,
+    answers_lock_time,
+    answers_questions,
+    answers_save,
+)
 from registrations.services.registrations import (
     registration_cancel,
     registration_create,
@@ -40,6 +48,12 @@ from registrations.services.sessions import (
 
 __all__ = [
     "ContactData",
+    "answers_are_open",
+    "answers_check_open",
+    "answers_field",
+    "answers_lock_time",
+    "answers_questions",
+    "answers_save",
     "ParticipantData",
     "Window",
     "delegation_validate",

@@ -1,8 +1,9 @@
 """Create or refresh the workshop of 10 March 2021 as announced, or (--demo) the same shape in the future.
 
 Running it again restores the announced facts (title, organisers, rules, session times, deadline) and
-nothing else: the texts, and each session's capacity, open/closed state and meeting link, are set only
-when created, because staff edit them in the admin (opening the overflow session, for one).
+nothing else: the texts, the reflection questions, and each session's
+capacity, open/closed state and meeting link, are set only when created, because staff edit them in the
+admin (opening the overflow session, for one).
 Sessions are matched by (workshop, kind), so re-running never adds a session.
 """
 
@@ -12,7 +13,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from workshops.models import Session, Workshop
+from workshops.models import ReflectionQuestion, Session, Workshop
 
 SLUG = "kulturskole-3-0"
 DEMO_SLUG = "kulturskole-3-0-demo"
@@ -46,14 +47,15 @@ TEXTS = {
         "Kommunen stiller med minst to representanter. Deltakerne leser det forberedende materiellet, som "
         "sendes ut sju dager før verkstedet, og arbeider med refleksjonsspørsmålene på forhånd."
     ),
-    "input_question": "Hva vil gjøre pilotprosjektet verdifullt og relevant for kommunen deres?",
-    "reflection_questions": (
-        "[Utkast – redigeres av arrangørene før materiellet sendes ut]\n"
-        "1. Hvilken rolle har kulturskolen i kommunen deres i dag?\n"
-        "2. Hvilke utfordringer i kommunen kunne kulturskolen bidratt til å løse?\n"
-        "3. Hvem i og utenfor kommunen bør kulturskolen samarbeide mer med?"
-    ),
 }
+# The first is the question asked on the registration form in 2021, final; the reflection questions are drafts
+# for the organisers to edit (and untick «draft») before the material goes out.
+QUESTIONS = [
+    ("Hva vil gjøre pilotprosjektet verdifullt og relevant for kommunen deres?", False),
+    ("Hvilken rolle har kulturskolen i kommunen deres i dag?", True),
+    ("Hvilke utfordringer i kommunen kunne kulturskolen bidratt til å løse?", True),
+    ("Hvem i og utenfor kommunen bør kulturskolen samarbeide mer med?", True),
+]
 
 
 def oslo(day: datetime.date, hour: int, minute: int = 0, second: int = 0) -> datetime.datetime:
@@ -78,9 +80,14 @@ def seed(*, slug: str, title: str, event_day: datetime.date, deadline_day: datet
         "max_delegation_size": 6,
     }
     with transaction.atomic():
-        workshop, _created = Workshop.objects.update_or_create(
+        workshop, created = Workshop.objects.update_or_create(
             slug=slug, defaults=facts, create_defaults={**facts, **texts}
         )
+        if created:
+            ReflectionQuestion.objects.bulk_create(
+                ReflectionQuestion(workshop=workshop, position=position, text=text, is_draft=is_draft)
+                for position, (text, is_draft) in enumerate(QUESTIONS, start=1)
+            )
         for kind, label, start, end, is_open in (
             (Session.Kind.MAIN, "Formiddag", (9, 0), (11, 30), True),
             (Session.Kind.OVERFLOW, "Ettermiddag", (12, 30), (15, 0), False),
