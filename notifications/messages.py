@@ -16,9 +16,10 @@ from django.utils.translation import gettext as _
 from notifications import calendar, emails, links, outreach_selectors, scheduling, selectors
 from notifications.models import Delivery, Mailing, MaterialFile
 from notifications.placeholders import placeholders_render
-from registrations.models import Registration, Role
+from registrations.models import AnswerSet, Registration, Role
 from registrations.selectors import waitlist_position
 from workshops.formatting import format_span
+from workshops.models import ReflectionQuestion
 
 logger = logging.getLogger(__name__)
 Kind = Mailing.Kind
@@ -67,6 +68,26 @@ class Batch:
         if registration.status != Registration.Status.WAITLISTED:
             return None
         return self.once(("position", registration.pk), lambda: waitlist_position(registration=registration))
+
+    def questions(self, workshop_id: int) -> list[ReflectionQuestion]:
+        """The reflection questions the delegations see (drafts left out), in order."""
+        return self.once(
+            ("questions", workshop_id),
+            lambda: list(
+                ReflectionQuestion.objects.filter(workshop_id=workshop_id).published().order_by("position", "pk")
+            ),
+        )
+
+    def answered(self, workshop_id: int) -> frozenset[int]:
+        """Ids of the workshop's registrations that have sent in their answers."""
+        return self.once(
+            ("answered", workshop_id),
+            lambda: frozenset(
+                AnswerSet.objects.filter(
+                    registration__workshop_id=workshop_id, status=AnswerSet.Status.SUBMITTED
+                ).values_list("registration_id", flat=True)
+            ),
+        )
 
     def material_released(self, workshop_id: int) -> bool:
         return self.once(
@@ -240,8 +261,14 @@ def material(delivery: Delivery, batch: Batch, message_id: str):
             attached.append(item)
         elif delivery.participant is not None:
             linked.append((item, links.material_file_url(material_file=item, participant=delivery.participant)))
+    questions = batch.questions(delivery.mailing.workshop_id)
+    # Only the contact person's copy carries the link (context["manage_url"] is empty for everyone else).
+    not_answered = bool(questions) and delivery.registration_id not in batch.answered(delivery.mailing.workshop_id)
     context.update(
-        attached=attached, linked=linked, reflection_questions=delivery.mailing.workshop.reflection_questions
+        attached=attached,
+        linked=linked,
+        questions=questions,
+        answers_url=context["manage_url"] if not_answered else "",
     )
     return _send("material", delivery, context, message_id, attachments)
 
@@ -249,7 +276,7 @@ def material(delivery: Delivery, batch: Batch, message_id: str):
 def reminder(delivery: Delivery, batch: Batch, message_id: str):
     session = delivery.mailing.session
     context = _context(delivery, batch, session=session, meeting=True)
-    context["reflection_questions"] = delivery.mailing.workshop.reflection_questions
+    context["questions"] = batch.questions(delivery.mailing.workshop_id)
     return _send("reminder", delivery, context, message_id)
 
 

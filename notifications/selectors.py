@@ -3,7 +3,6 @@ deliveries are created and again just before each one is sent (a delegation may 
 between). Which mailings are due, and what a scheduled mailing still lacks before staff approve it."""
 
 import datetime
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -15,7 +14,7 @@ from notifications import outreach_selectors
 from notifications.models import Delivery, Mailing, MaterialFile
 from notifications.privacy import ANONYMISED_DOMAIN, is_anonymised
 from registrations.models import Participant, Registration
-from workshops.models import Session
+from workshops.models import ReflectionQuestion, Session
 
 Status = Registration.Status
 
@@ -272,13 +271,9 @@ def material_released(*, workshop_id: int, now: datetime.datetime) -> bool:
 
 # --- Approval of scheduled mailings -------------------------------------------------------------------
 
-# The seed and the organisers mark unfinished text like «[Utkast – redigeres av arrangørene …]».
-_DRAFT_MARKER = re.compile(r"^\s*\[(utkast|draft)", re.IGNORECASE | re.MULTILINE)
-
-
 _GAP_MESSAGES = {
-    "questions_empty": _("The reflection questions are empty."),
-    "questions_draft": _("The reflection questions are still marked as a draft."),
+    "questions_empty": _("The workshop has no reflection questions."),
+    "questions_draft": _("A reflection question is still marked as a draft."),
     "no_material_file": _("No material file is uploaded."),
     "no_meeting_link": _("The session «%(session)s» has no meeting link."),
     "not_published": _("The workshop is not published: the registration link in the invitation would not work."),
@@ -304,9 +299,10 @@ class Gap:
 def mailing_checklist(*, mailing: Mailing) -> list[Gap]:
     """What is missing before a scheduled mailing (material, reminder) should go out; [] when complete.
 
-    Both kinds carry the reflection questions: empty, or a line starting with «[Utkast» / «[Draft», is a
-    gap. The material needs a file. Both carry the meeting link: a reminder its session's, the material
-    that of every session with a confirmed delegation or open for registration.
+    Both kinds carry the reflection questions: none, or one still marked as a draft (the seed's are, until
+    staff have edited them and unticked «draft»), is a gap. The material needs a file. Both carry the meeting
+    link: a reminder its session's, the material that of every session with a confirmed delegation or open for
+    registration.
     """
     if not mailing.is_scheduled_kind:
         return []
@@ -314,10 +310,10 @@ def mailing_checklist(*, mailing: Mailing) -> list[Gap]:
         return invitation_checklist(mailing=mailing)
     workshop = mailing.workshop
     gaps = []
-    questions = workshop.reflection_questions.strip()
-    if not questions:
+    drafts = list(ReflectionQuestion.objects.filter(workshop=workshop).values_list("is_draft", flat=True))
+    if not drafts:
         gaps.append(Gap("questions_empty"))
-    elif _DRAFT_MARKER.search(questions):
+    elif any(drafts):
         gaps.append(Gap("questions_draft"))
     if mailing.kind == Mailing.Kind.MATERIAL:
         if not MaterialFile.objects.filter(workshop=workshop).exists():

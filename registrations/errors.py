@@ -36,6 +36,10 @@ MESSAGES = {
     ),
     "registration_cancelled": _("This registration is cancelled."),
     "dispute_resolved": _("This dispute has been settled already."),
+    "answers_locked": _("The workshop has started (%(starts)s): the answers can no longer be changed."),
+    "answer_required": _("Answer this question before you send in the answers: «%(question)s»"),
+    "answer_too_long": _("An answer can be at most %(maximum)s characters; this one has %(count)s."),
+    "question_not_available": _("The question is not one of this workshop's questions."),
     "capacity_below_taken": _(
         "The capacity cannot be %(capacity)s: confirmed delegations already take %(taken)s seats in this session. "
         "Move or cancel delegations first."

@@ -14,9 +14,10 @@ from django.forms.utils import ErrorDict
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
+from registrations import services
 from registrations.errors import RegistrationError
 from registrations.fields import FormStartedField, HoneypotField, SingleLineCharField, filled_too_fast
-from registrations.models import INPUT_MAX_LENGTH, Municipality, Role
+from registrations.models import ANSWER_MAX_LENGTH, Municipality, Role
 from registrations.participant_rows import participant_from_row
 from registrations.selectors import municipalities_by_county
 from registrations.services import ContactData, ParticipantData
@@ -81,12 +82,15 @@ class RegistrationForm(forms.Form):
                 empty_label=_("No preference"),
                 help_text=_("We place the delegation in its preferred session while it has seats."),
             )
-        if workshop.input_question:
+        # The workshop's first reflection question, asked here too; optional, saved as a draft answer that
+        # the delegation can change and send in through its link.
+        first_question = next(iter(services.answers_questions(workshop=workshop)), None)
+        if first_question is not None:
             self.fields["municipality_input"] = forms.CharField(
-                label=workshop.input_question,
-                help_text=_("Optional. Your answer helps us shape the workshop."),
+                label=first_question.text,
+                help_text=_("Optional. Your answer helps us shape the workshop. You can change it later."),
                 required=False,
-                max_length=INPUT_MAX_LENGTH,
+                max_length=ANSWER_MAX_LENGTH,
                 widget=forms.Textarea(attrs={"rows": 4}),
             )
 

@@ -6,10 +6,11 @@ import secrets
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.db.models.functions import Lower
+from django.db.models.functions import Length, Lower
+from django.db.models.lookups import LessThanOrEqual
 from django.utils.translation import gettext_lazy as _
 
-from workshops.models import Session, Workshop
+from workshops.models import ReflectionQuestion, Session, Workshop
 
 
 class MunicipalityQuerySet(models.QuerySet):
@@ -59,8 +60,8 @@ class Role(models.TextChoices):
         return frozenset({cls.CULTURE_SCHOOL_LEADER, cls.MUNICIPAL_LEADER, cls.MUNICIPAL_SERVICE})
 
 
-# Longest answer to the workshop's input question: a paragraph or two, not a document.
-INPUT_MAX_LENGTH = 4000
+# Longest answer to one reflection question: a paragraph or two, not a document.
+ANSWER_MAX_LENGTH = 4000
 
 
 def new_token() -> str:
@@ -107,7 +108,6 @@ class Registration(models.Model):
         verbose_name=_("preferred session"),
     )
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, db_index=True)
-    municipality_input = models.TextField(_("input"), max_length=INPUT_MAX_LENGTH, blank=True)
     language = models.CharField(_("language"), max_length=10, default="nb")
     # The self-service link is /registration/<access_id>/<token>/: the row is found by access_id and the token
     # compared with hmac.compare_digest, so the response time tells nothing about the secret.
@@ -240,3 +240,62 @@ class Dispute(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} – {self.registration}"
+
+
+class AnswerSet(models.Model):
+    """A delegation's answers to the workshop's reflection questions: its input (innspill) to the organisers.
+
+    One per registration (the one-to-one key is the database's guarantee), so one per municipality and
+    workshop while the registration stands. Written only by registrations.services.answers.
+    """
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("draft")
+        SUBMITTED = "submitted", _("submitted")
+
+    registration = models.OneToOneField(
+        Registration, on_delete=models.CASCADE, related_name="answer_set", verbose_name=_("registration")
+    )
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
+    submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("answers")
+        verbose_name_plural = _("answers")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="draft") | Q(submitted_at__isnull=False),
+                name="answer_set_submitted_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.registration)
+
+
+class Answer(models.Model):
+    answer_set = models.ForeignKey(
+        AnswerSet, on_delete=models.CASCADE, related_name="answers", verbose_name=_("answers")
+    )
+    # PROTECT: a question the municipalities have answered is their input; staff cannot delete it by accident.
+    question = models.ForeignKey(
+        ReflectionQuestion, on_delete=models.PROTECT, related_name="answers", verbose_name=_("question")
+    )
+    text = models.TextField(_("answer"), max_length=ANSWER_MAX_LENGTH)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("answer")
+        verbose_name_plural = _("answers")
+        ordering = ["question__position", "question_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["answer_set", "question"], name="answer_one_per_question"),
+            models.CheckConstraint(
+                condition=LessThanOrEqual(Length("text"), ANSWER_MAX_LENGTH), name="answer_text_max_length"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.text[:60]

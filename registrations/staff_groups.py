@@ -4,7 +4,8 @@ Organisers run the event: they add, change and view workshops, sessions, registr
 mailings and material files, view deliveries, the log of who did what and the municipalities, and hold every
 custom permission of our apps (sending or approving a mailing, for instance). Observers view everything and
 change nothing; exports ask for ``view_registration``, so observers may export. Nobody is given delete: the
-admin cancels instead. Superusers are for set-up only.
+admin cancels instead (the one exception: organisers may delete a reflection question nobody has answered).
+Superusers are for set-up only.
 
 The definition here is the truth: :func:`staff_groups_ensure` sets each group's permissions to exactly this,
 after every ``migrate`` (a post_migrate receiver) and from ``manage.py ensure_staff_groups``, so a permission
@@ -20,6 +21,7 @@ OUR_APPS = ("workshops", "registrations", "notifications")
 ORGANISERS_MANAGE = (
     ("workshops", "workshop"),
     ("workshops", "session"),
+    ("workshops", "reflectionquestion"),
     ("registrations", "registration"),
     ("registrations", "participant"),
     ("notifications", "mailing"),
@@ -31,7 +33,11 @@ ORGANISERS_VIEW = (
     ("registrations", "municipality"),
     ("notifications", "delivery"),
     ("notifications", "materialdownload"),
+    ("registrations", "answerset"),
+    ("registrations", "answer"),
 )
+# The one delete organisers have: a question nobody has answered yet (answered ones are protected).
+ORGANISERS_DELETE = (("workshops", "reflectionquestion"),)
 DEFAULT_ACTIONS = ("add", "change", "delete", "view")
 
 
@@ -51,6 +57,7 @@ def staff_groups_permissions(*, apps=global_apps) -> dict[str, list]:
         p
         for p in ours
         if (key(p) in ORGANISERS_MANAGE and not p.codename.startswith("delete_"))
+        or (key(p) in ORGANISERS_DELETE and p.codename.startswith("delete_"))
         or (key(p) in ORGANISERS_VIEW and p.codename.startswith("view_"))
         or _is_custom(p.codename)
     ]

@@ -48,6 +48,22 @@ def public_request_wait_seconds(request, *, group: str, municipality_key: str = 
     return max(usage["time_left"], 0) + 1
 
 
+def answers_wait_seconds(request) -> int | None:
+    """Counts this POST of a delegation's answers page (its own counter, the same rate as the form);
+    the seconds to wait when the client sent too many, else None."""
+    usage = get_usage(
+        request,
+        group="registrations.answers",
+        key="ip",
+        rate=settings.RATELIMIT_REGISTRATION,
+        method="POST",
+        increment=True,
+    )
+    if usage is None or not usage["should_limit"]:
+        return None
+    return max(usage["time_left"], 0) + 1
+
+
 def _fixed(value: str):
     return lambda _group, _request: value
 

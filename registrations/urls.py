@@ -1,6 +1,6 @@
 from django.urls import path
 
-from registrations import views, views_links, views_selfservice
+from registrations import views, views_answers, views_links, views_selfservice
 
 app_name = "registrations"
 
@@ -19,6 +19,7 @@ urlpatterns = [
     ),
     path("registration/<str:access_id>/change/", views_selfservice.registration_change, name="registration_change"),
     path("registration/<str:access_id>/cancel/", views_selfservice.registration_cancel, name="registration_cancel"),
+    path("registration/<str:access_id>/answers/", views_answers.registration_answers, name="answers"),
     path("privacy/", views.privacy, name="privacy"),
     # A lost link sent again, and «we did not register this» (registrations/views_links.py).
     path("lost-link/<slug:slug>/", views_links.lost_link, name="lost_link"),

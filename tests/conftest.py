@@ -19,7 +19,7 @@ from registrations.models import Municipality, Role
 from registrations.municipality_data import municipalities_load
 from registrations.services import ContactData, ParticipantData
 from workshops import audit
-from workshops.models import ActionLog, Session, Workshop
+from workshops.models import ActionLog, ReflectionQuestion, Session, Workshop
 
 OSLO = ZoneInfo("Europe/Oslo")
 EVENT_DAY = datetime.date(2021, 3, 10)
@@ -93,6 +93,13 @@ def municipality_data(db) -> None:
         municipalities_load(model=Municipality)
 
 
+# The fixture workshop's reflection questions: the first is also asked on the registration form.
+QUESTIONS = (
+    "Hva vil gjøre pilotprosjektet verdifullt for kommunen deres?",
+    "Hva er kulturskolens rolle i kommunen i dag?",
+)
+
+
 def create_workshop(*, day: datetime.date, deadline: datetime.datetime, slug: str = "kulturskole-3-0") -> Workshop:
     """The announced event's shape on `day`: main session 09.00–11.30 with 300 seats (open) and a closed
     overflow session 12.30–15.00, Europe/Oslo."""
@@ -108,11 +115,11 @@ def create_workshop(*, day: datetime.date, deadline: datetime.datetime, slug: st
         venue="Zoom",
         target_group="Kulturskoleleder og én eller flere andre ledere i kommunen.",
         expectations="Minst to representanter; les materialet og arbeid med refleksjonsspørsmålene.",
-        input_question="Hva vil gjøre pilotprosjektet verdifullt for kommunen deres?",
-        reflection_questions="1. Hva er kulturskolens rolle i kommunen i dag?",
         registration_deadline=deadline,
         is_published=True,
     )
+    for position, text in enumerate(QUESTIONS, start=1):
+        ReflectionQuestion.objects.create(workshop=ws, position=position, text=text)
     sessions = [
         ("Formiddag", Session.Kind.MAIN, at(9, 0), at(11, 30), True, "111", "kultur1"),
         ("Ettermiddag", Session.Kind.OVERFLOW, at(12, 30), at(15, 0), False, "222", "kultur2"),
@@ -191,6 +198,15 @@ CONTACT = ContactData(name="Kari Kontakt", email="kari@kommune.example", phone="
 
 # Staff acting in tests that are not about who acted (the admin tests use real staff users).
 STAFF = audit.Actor(ActionLog.ActorKind.STAFF)
+
+
+def input_answer(registration) -> str | None:
+    """The delegation's answer to the workshop's first question (asked on the form), or None."""
+    from registrations.models import Answer
+
+    first = registration.workshop.questions.order_by("position", "pk").first()
+    answer = Answer.objects.filter(answer_set__registration=registration, question=first).first()
+    return answer.text if answer else None
 
 
 def register(workshop: Workshop, number: str = "0301", people=None, **kwargs):

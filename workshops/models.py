@@ -28,15 +28,6 @@ class Workshop(models.Model):
     is_free = models.BooleanField(_("free of charge"), default=True)
     target_group = models.TextField(_("who should come"), blank=True)
     expectations = models.TextField(_("what is expected"), blank=True)
-    input_question = models.CharField(
-        _("question for the municipality's input"),
-        max_length=300,
-        blank=True,
-        help_text=_("Asked on the registration form; leave empty to not ask for input."),
-    )
-    reflection_questions = models.TextField(
-        _("reflection questions"), blank=True, help_text=_("Sent with the preparatory material.")
-    )
     registration_opens_at = models.DateTimeField(_("registration opens"), null=True, blank=True)
     registration_deadline = models.DateTimeField(
         _("registration deadline"),
@@ -158,6 +149,55 @@ class Session(models.Model):
         start = timezone.localtime(self.starts_at)
         end = timezone.localtime(self.ends_at)
         return f"{self.label} {start:%d.%m.%Y %H.%M}–{end:%H.%M}"
+
+
+# Longest question: a sentence or two; longer guidance goes in the help text.
+QUESTION_MAX_LENGTH = 500
+
+
+class ReflectionQuestionQuerySet(models.QuerySet):
+    def published(self) -> "ReflectionQuestionQuerySet":
+        """The questions delegations see: drafts are the organisers' work in progress."""
+        return self.filter(is_draft=False)
+
+
+class ReflectionQuestion(models.Model):
+    """A question the delegations work on before the workshop and answer through their link.
+
+    The first one (by position) is also asked, optionally, on the registration form.
+    """
+
+    workshop = models.ForeignKey(
+        Workshop, on_delete=models.CASCADE, related_name="questions", verbose_name=_("workshop")
+    )
+    position = models.PositiveSmallIntegerField(
+        _("position"), default=0, help_text=_("Questions are shown in this order (smallest first).")
+    )
+    text = models.TextField(_("question"), max_length=QUESTION_MAX_LENGTH)
+    help_text = models.TextField(_("help text"), max_length=1000, blank=True)
+    required_before_workshop = models.BooleanField(
+        _("answer required before the workshop"),
+        default=False,
+        help_text=_("The delegation cannot send in its answers without answering this one."),
+    )
+    is_draft = models.BooleanField(
+        _("draft"),
+        default=False,
+        help_text=_(
+            "Not shown to the delegations yet, and the material and reminders cannot be approved while a "
+            "question is a draft. Untick when the question is final."
+        ),
+    )
+
+    objects = ReflectionQuestionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("reflection question")
+        verbose_name_plural = _("reflection questions")
+        ordering = ["position", "pk"]
+
+    def __str__(self) -> str:
+        return self.text
 
 
 class ActionLog(models.Model):

@@ -33,6 +33,7 @@ from registrations.admin.forms import (
     with_problems,
 )
 from registrations.admin.readonly import ReadOnlyModelAdmin
+from registrations.backoffice.answers import answers_panel
 from registrations.errors import RegistrationError
 from registrations.fields import SingleLineFormfields
 from registrations.models import Participant, Registration
@@ -113,9 +114,9 @@ class RegistrationAdmin(SingleLineFormfields, admin.ModelAdmin):
         fieldsets = [
             (None, {"fields": main}),
             (capfirst(_("contact person")), {"fields": CONTACT_FIELDS}),
-            (capfirst(_("input")), {"fields": ("municipality_input",)}),
         ]
         if obj is not None:
+            fieldsets.append((capfirst(_("answers")), {"fields": ("answers",)}))
             fieldsets.append(
                 (capfirst(_("record")), {"fields": ("access_id", "created_at", "updated_at", "cancelled_at")})
             )
@@ -123,7 +124,12 @@ class RegistrationAdmin(SingleLineFormfields, admin.ModelAdmin):
         return fieldsets
 
     def get_readonly_fields(self, request, obj=None):
-        return (*READONLY_ON_CHANGE, "action_log") if obj is not None else ()
+        return (*READONLY_ON_CHANGE, "answers", "action_log") if obj is not None else ()
+
+    @admin.display(description=_("answers to the reflection questions"))
+    def answers(self, registration: Registration) -> str:
+        # Written by the delegation through its link; staff read them here and on the answers page.
+        return answers_panel(registration)
 
     @admin.display(description=_("log"))
     def action_log(self, registration: Registration) -> str:
@@ -194,7 +200,6 @@ class RegistrationAdmin(SingleLineFormfields, admin.ModelAdmin):
                 registration=registration,
                 contact=contact,
                 participants=participants.participant_data(),
-                municipality_input=data.get("municipality_input") or "",
                 actor=Actor.staff(request.user),
             )
         else:
@@ -204,7 +209,6 @@ class RegistrationAdmin(SingleLineFormfields, admin.ModelAdmin):
                 contact=contact,
                 participants=participants.participant_data(),
                 preferred_session=data.get("preferred_session"),
-                municipality_input=data.get("municipality_input") or "",
                 language=data.get("language") or settings.LANGUAGE_CODE,
                 actor=Actor.staff(request.user),
             )

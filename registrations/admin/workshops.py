@@ -17,7 +17,7 @@ from registrations.errors import RegistrationError
 from registrations.fields import SingleLineFormfields
 from workshops.audit import Actor
 from workshops.formatting import format_datetime
-from workshops.models import Session, Workshop
+from workshops.models import ReflectionQuestion, Session, Workshop
 
 # Meeting links are https; say so now rather than rely on Django 5's http default for scheme-less input.
 URL_HTTPS = {models.URLField: {"assume_scheme": "https"}}
@@ -158,6 +158,15 @@ class SessionInline(SingleLineFormfields, admin.TabularInline):
         return _seats(session)
 
 
+class ReflectionQuestionInline(admin.TabularInline):
+    """The questions in order (by position); a question the delegations have answered cannot be deleted."""
+
+    model = ReflectionQuestion
+    extra = 0
+    fields = ("position", "text", "help_text", "required_before_workshop", "is_draft")
+    formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 50})}}
+
+
 @admin.register(Workshop)
 class WorkshopAdmin(SingleLineFormfields, admin.ModelAdmin):
     list_display = ("title", "first_session_starts", "registration_deadline", "is_published", "anonymisation")
@@ -165,7 +174,7 @@ class WorkshopAdmin(SingleLineFormfields, admin.ModelAdmin):
     search_fields = ("title", "slug")
     prepopulated_fields = {"slug": ("title",)}
     readonly_fields = ("anonymisation",)
-    inlines = [SessionInline, MaterialFileInline]
+    inlines = [SessionInline, ReflectionQuestionInline, MaterialFileInline]
     actions = ["open_overflow_sessions", "close_overflow_sessions", "anonymise_now"]
 
     def get_queryset(self, request):

@@ -55,7 +55,9 @@ class PersonRecords:
 
     def sections(self) -> list[Section]:
         registrations = {p.registration for p in self.participants} | set(self.contacts)
-        answers = sorted((r for r in registrations if r.municipality_input), key=lambda r: r.pk)
+        answers = [
+            answer for registration in sorted(registrations, key=lambda r: r.pk) for answer in _answers(registration)
+        ]
         return [
             Section(
                 "participants",
@@ -83,10 +85,7 @@ class PersonRecords:
                 "answers",
                 _("The municipality's input"),
                 [_("Workshop"), _("Municipality"), _("Question"), _("Answer")],
-                [
-                    [str(r.workshop), str(r.municipality), r.workshop.input_question, r.municipality_input]
-                    for r in answers
-                ],
+                [[str(r.workshop), str(r.municipality), a.question.text, a.text] for r, a in answers],
             ),
             Section(
                 "deliveries",
@@ -206,3 +205,11 @@ def _xlsx(sections: list[Section]) -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def _answers(registration) -> list:
+    """(registration, answer) pairs of the delegation's answers to the reflection questions, in order."""
+    answer_set = getattr(registration, "answer_set", None)  # the reverse one-to-one raises AttributeError
+    if answer_set is None:
+        return []
+    return [(registration, answer) for answer in answer_set.answers.select_related("question")]

@@ -12,8 +12,8 @@ import datetime
 from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 
-from registrations.models import Participant, Registration
-from workshops.models import Session, Workshop
+from registrations.models import Answer, Participant, Registration
+from workshops.models import ReflectionQuestion, Session, Workshop
 
 
 @dataclasses.dataclass(frozen=True)
@@ -44,7 +44,7 @@ class RegistrationRow:
     contact_name: str
     contact_email: str
     contact_phone: str
-    municipality_input: str
+    municipality_input: str  # the delegation's answers to the reflection questions, «1. …», one a paragraph
     registered_at: datetime.datetime
 
 
@@ -82,9 +82,32 @@ def attendees_list(*, workshop: Workshop, session: Session | None = None) -> lis
     ]
 
 
+def _answers_by_registration(workshop: Workshop) -> dict[int, str]:
+    """{registration id: its answers as «1. text», a blank line between}, numbered as the staff page numbers
+    the questions (all of the workshop's, by position). Two queries."""
+    numbers = {
+        pk: number
+        for number, pk in enumerate(
+            ReflectionQuestion.objects.filter(workshop=workshop)
+            .order_by("position", "pk")
+            .values_list("pk", flat=True),
+            start=1,
+        )
+    }
+    texts: dict[int, list[tuple[int, str]]] = {}
+    rows = Answer.objects.filter(answer_set__registration__workshop=workshop).values_list(
+        "answer_set__registration_id", "question_id", "text"
+    )
+    for registration_id, question_id, text in rows:
+        texts.setdefault(registration_id, []).append((numbers[question_id], text))
+    return {pk: "\n\n".join(f"{n}. {text}" for n, text in sorted(items)) for pk, items in texts.items()}
+
+
 def registrations_by_municipality(*, workshop: Workshop) -> list[RegistrationRow]:
     """Every registration of the workshop, cancelled ones too (their status says so), by county and
-    municipality. ``size`` is counted in a subquery, so no join elsewhere in the query can double it."""
+    municipality, with its answers as the municipality's input. ``size`` is counted in a subquery, so no
+    join elsewhere in the query can double it. Three queries."""
+    answers = _answers_by_registration(workshop)
     size = (
         Participant.objects.filter(registration=OuterRef("pk"))
         .order_by()
@@ -106,11 +129,11 @@ def registrations_by_municipality(*, workshop: Workshop) -> list[RegistrationRow
             "contact_name",
             "contact_email",
             "contact_phone",
-            "municipality_input",
+            "pk",
             "created_at",
         )
     )
-    return [RegistrationRow(*row[:3], row[3] or "", *row[4:]) for row in rows]
+    return [RegistrationRow(*row[:3], row[3] or "", *row[4:9], answers.get(row[9], ""), row[10]) for row in rows]
 
 
 @dataclasses.dataclass(frozen=True)

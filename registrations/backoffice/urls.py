@@ -2,7 +2,7 @@
 
 from django.urls import path, register_converter
 
-from registrations.backoffice import privacy_views, views
+from registrations.backoffice import answers, privacy_views, views
 from registrations.backoffice.exports import FORMATS
 
 
@@ -33,4 +33,6 @@ urlpatterns = [
     path("privacy/", privacy_views.person_page, name="privacy"),
     path("privacy/export/", privacy_views.person_export_download, name="privacy_export"),
     path("privacy/erase/", privacy_views.person_erase, name="privacy_erase"),
+    path("<int:workshop_id>/answers/", answers.answers_page, name="answers"),
+    path("<int:workshop_id>/answers.<export_format:fmt>", answers.answers_download, name="answers_export"),
 ]

@@ -11,6 +11,14 @@ notifications outbox rows are written in the same transaction and the tasks
 that send them are queued on commit.
 """
 
+from registrations.services.answers import (
+    answers_are_open,
+    answers_check_open,
+    answers_field,
+    answers_lock_time,
+    answers_questions,
+    answers_save,
+)
 from registrations.services.disputes import dispute_create, dispute_dismiss, dispute_transfer
 from registrations.services.links import registration_link_resend, registration_link_rotate
 from registrations.services.privacy import (
@@ -52,6 +60,12 @@ from registrations.services.sessions import (
 __all__ = [
     "KEEP",
     "ContactData",
+    "answers_are_open",
+    "answers_check_open",
+    "answers_field",
+    "answers_lock_time",
+    "answers_questions",
+    "answers_save",
     "ParticipantData",
     "Window",
     "delegation_validate",

@@ -9,6 +9,7 @@ from django.utils import timezone
 from notifications import services as notify
 from registrations.errors import RegistrationError
 from registrations.models import Municipality, Participant, Registration
+from registrations.services.answers import answers_from_registration_form, answers_questions
 from registrations.services.rules import (
     ContactData,
     ParticipantData,
@@ -50,9 +51,11 @@ def registration_create(
     """Register a municipality's delegation: a seat in a session for all of it, or the waiting list.
 
     Staff may register outside the public window (after the deadline, for an unpublished workshop).
-    Side effects: one Registration and its Participants written; confirmation deliveries written to the
-    notifications outbox and queued on commit; a "registration.created" log entry (with the override
-    noted when staff acted outside the window).
+    ``municipality_input`` is the answer to the workshop's first question, asked on the form: saved as a
+    draft answer (services.answers.answers_from_registration_form).
+    Side effects: one Registration and its Participants written; an AnswerSet (draft) with that answer when
+    given; confirmation deliveries written to the notifications outbox and queued on commit; a
+    "registration.created" log entry (with the override noted when staff acted outside the window).
     """
     override = registration_window(workshop=workshop, now=now) if actor.is_staff else Window.OPEN
     check_open_unless_staff(workshop=workshop, actor=actor, now=now)
@@ -82,22 +85,33 @@ def registration_create(
                     session=session,
                     preferred_session=preferred_session,
                     status=Registration.Status.CONFIRMED if session else Registration.Status.WAITLISTED,
-                    municipality_input=municipality_input.strip(),
                     language=language,
                 )
         except IntegrityError as exc:
             # Only reachable when the session lock was not taken (SQLite) and another request won the race.
             raise RegistrationError("already_registered", field="municipality", municipality=municipality.name) from exc
         people = Participant.objects.bulk_create([_participant(registration, person) for person in participants])
+        given = _input_answer(registration, municipality_input)
         data = {
             "values": snapshot(registration, REGISTRATION_FIELDS),
             "participants": [snapshot(p, PARTICIPANT_FIELDS) for p in people],
         }
+        if given:
+            data["input"] = given
         if override != Window.OPEN:
             data["staff_override"] = override
         log_action(actor=actor, action="registration.created", obj=registration, workshop_id=workshop.pk, data=data)
         notify.registration_confirmed(registration=registration, participants=people)
     return registration
+
+
+def _input_answer(registration: Registration, text: str) -> str:
+    """Save the answer given on the form to the workshop's first question; the text saved ("" for none)."""
+    first_question = next(iter(answers_questions(workshop=registration.workshop)), None) if text.strip() else None
+    if first_question is None:
+        return ""
+    answers_from_registration_form(registration=registration, question=first_question, text=text)
+    return text.strip()
 
 
 def _participant(registration: Registration, person: ParticipantData) -> Participant:
@@ -117,7 +131,6 @@ def registration_update(
     contact: ContactData,
     participants: Sequence[ParticipantData],
     actor: Actor,
-    municipality_input: str | None = None,
     preferred_session: Session | None | object = KEEP,
     now: datetime.datetime | None = None,
 ) -> Registration:
@@ -146,15 +159,13 @@ def registration_update(
             raise RegistrationError("registration_cancelled")
         existing = list(registration.participants.all())
         target = _session_after_update(registration, sessions, len(existing), len(participants), preferred_session)
-        before = snapshot(registration, (*REGISTRATION_FIELDS, "municipality_input"))
+        before = snapshot(registration, REGISTRATION_FIELDS)
         people_before = {p.pk: snapshot(p, PARTICIPANT_FIELDS) for p in existing}
         previous_session = registration.session
         previous_contact = (registration.contact_name, registration.contact_email)
         registration.contact_name = contact.name.strip()
         registration.contact_email = contact.email.strip()
         registration.contact_phone = contact.phone.strip()
-        if municipality_input is not None:
-            registration.municipality_input = municipality_input.strip()
         if preferred_session is not KEEP:
             registration.preferred_session = preferred_session
         registration.session = target
@@ -168,7 +179,7 @@ def registration_update(
             obj=registration,
             workshop_id=registration.workshop_id,
             data={
-                "changes": changes(before, snapshot(registration, (*REGISTRATION_FIELDS, "municipality_input"))),
+                "changes": changes(before, snapshot(registration, REGISTRATION_FIELDS)),
                 **_participant_changes(people_before, people_after),
                 **({"staff_override": override} if override != Window.OPEN else {}),
             },

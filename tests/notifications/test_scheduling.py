@@ -76,7 +76,7 @@ def test_the_material_has_files_questions_and_the_meeting_link(
     ]
     assert "- Programme (attached)" in body
     assert "- Report: http://127.0.0.1:8000/notifications/material/" in body
-    assert "1. Hva er kulturskolens rolle i kommunen i dag?" in body
+    assert "1. Hva vil gjøre pilotprosjektet verdifullt for kommunen deres?\r\n2. Hva er kulturskolens rolle" in body
     assert "Meeting link: https://zoom.example/j/111" in body
     assert "Passcode: kultur1" in body
     # The file is encoded once per batch and the same part goes to every participant.

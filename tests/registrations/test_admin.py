@@ -27,7 +27,6 @@ def staff(admin_client):
 def add_data(workshop, number="0301", people=None, **fields) -> dict[str, str]:
     """The admin add form as a browser posts it: the registration and its participant rows."""
     data = form_data(municipality(number), people, workshop=workshop.pk, language="nb", **fields)
-    data.setdefault("municipality_input", "")
     data.setdefault("preferred_session", "")
     return data
 
@@ -39,7 +38,6 @@ def change_data(registration, people: list[dict], **fields) -> dict[str, str]:
         "contact_name": registration.contact_name,
         "contact_email": registration.contact_email,
         "contact_phone": registration.contact_phone,
-        "municipality_input": registration.municipality_input,
         "participants-TOTAL_FORMS": str(len(people)),
         "participants-INITIAL_FORMS": str(len(initial)),
         "participants-MIN_NUM_FORMS": "0",

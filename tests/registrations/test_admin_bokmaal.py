@@ -80,5 +80,5 @@ def test_the_section_titles_of_a_registration_are_capitalised(admin_client, work
     text = page_text(admin_client.get(f"/admin/registrations/registration/{registration.pk}/change/"))
 
     assert "Kontaktperson Kontaktperson:" in text
-    assert "Innspill Innspill:" in text
+    assert "Svar Svar på refleksjonsspørsmålene:" in text
     assert "Hvem gjorde hva" in text

@@ -19,7 +19,7 @@ from notifications.scheduling import mailings_release_due
 from registrations import services, tasks
 from registrations.errors import RegistrationError
 from registrations.models import Participant, Registration, Role
-from tests.conftest import STAFF, delegation, oslo, participants, register
+from tests.conftest import STAFF, delegation, input_answer, oslo, participants, register
 from tests.notifications.conftest import approve_scheduled
 from workshops.models import ActionLog, Workshop
 
@@ -84,7 +84,7 @@ def statistics(workshop: Workshop):
             r.status,
             r.session_id,
             tuple(sorted(r.participants.values_list("role", flat=True))),
-            r.municipality_input,
+            input_answer(r),
         )
         for r in Registration.objects.filter(workshop=workshop)
     )

@@ -13,7 +13,7 @@ from registrations.errors import RegistrationError
 from registrations.models import Municipality, Registration
 from tests.conftest import CONTACT, OSLO, STAFF, delegation, oslo
 from workshops import audit
-from workshops.models import ActionLog, Session, Workshop
+from workshops.models import ActionLog, ReflectionQuestion, Session, Workshop
 
 TITLE = "Kulturskole 3.0 – Kulturskolen som utviklingsaktør i fremtidens kommune"
 
@@ -49,9 +49,14 @@ def test_it_creates_the_workshop_as_announced():
         True,
         6,
     )
-    assert workshop.input_question == "Hva vil gjøre pilotprosjektet verdifullt og relevant for kommunen deres?"
     assert workshop.summary and workshop.description and workshop.target_group and workshop.expectations
-    assert workshop.reflection_questions
+    # The question of the 2021 form first (final), then the reflection questions, drafts for staff to finish.
+    assert list(workshop.questions.values_list("position", "text", "is_draft", "required_before_workshop")) == [
+        (1, "Hva vil gjøre pilotprosjektet verdifullt og relevant for kommunen deres?", False, False),
+        (2, "Hvilken rolle har kulturskolen i kommunen deres i dag?", True, False),
+        (3, "Hvilke utfordringer i kommunen kunne kulturskolen bidratt til å løse?", True, False),
+        (4, "Hvem i og utenfor kommunen bør kulturskolen samarbeide mer med?", True, False),
+    ]
 
 
 @pytest.mark.django_db
@@ -105,6 +110,7 @@ def test_running_it_again_creates_nothing_new():
     assert second.pk == first.pk
     assert Workshop.objects.count() == 1
     assert Session.objects.count() == 2
+    assert ReflectionQuestion.objects.count() == 4
     assert sessions(second) == sessions(first)
 
 
@@ -114,9 +120,9 @@ def test_running_it_again_keeps_what_staff_changed_and_restores_the_announced_fa
     overflow = workshop.sessions.get(kind=Session.Kind.OVERFLOW)
     services.session_open(session=overflow, actor=STAFF)
     Session.objects.filter(pk=overflow.pk).update(capacity=350, starts_at=oslo(2021, 3, 10, 13, 0))
-    Workshop.objects.filter(pk=workshop.pk).update(
-        reflection_questions="1. Det endelige spørsmålet.", registration_deadline=oslo(2021, 3, 5, 12, 0)
-    )
+    Workshop.objects.filter(pk=workshop.pk).update(registration_deadline=oslo(2021, 3, 5, 12, 0))
+    workshop.questions.filter(position=2).update(text="Det endelige spørsmålet.", is_draft=False)
+    workshop.questions.filter(position=4).delete()
 
     seed()
 
@@ -124,7 +130,11 @@ def test_running_it_again_keeps_what_staff_changed_and_restores_the_announced_fa
     workshop.refresh_from_db()
     assert (overflow.is_open, overflow.capacity) == (True, 350)
     assert overflow.starts_at == oslo(2021, 3, 10, 12, 30)
-    assert workshop.reflection_questions == "1. Det endelige spørsmålet."
+    assert list(workshop.questions.values_list("text", "is_draft")) == [
+        ("Hva vil gjøre pilotprosjektet verdifullt og relevant for kommunen deres?", False),
+        ("Det endelige spørsmålet.", False),
+        ("Hvilke utfordringer i kommunen kunne kulturskolen bidratt til å løse?", True),
+    ]
     assert workshop.registration_deadline == oslo(2021, 3, 1, 23, 59, 59)
     assert Session.objects.count() == 2
 

@@ -1,8 +1,9 @@
 """Create or refresh the workshop of 10 March 2021 as announced, or (--demo) the same shape in the future.
 
 Running it again restores the announced facts (title, organisers, rules, session times, deadline) and
-nothing else: the texts, and each session's capacity, open/closed state and meeting link, are set only
-when created, because staff edit them in the admin (opening the overflow session, for one).
+nothing else: the texts, the reflection questions, and each session's
+capacity, open/closed state and meeting link, are set only when created, because staff edit them in the
+admin (opening the overflow session, for one).
 Sessions are matched by (workshop, kind), so re-running never adds a session.
 
 What it creates or changes is recorded in the log of who did what, as done by the system (workshops.audit);
@@ -18,7 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from workshops.audit import SYSTEM, changes, log_action, snapshot
-from workshops.models import Session, Workshop
+from workshops.models import ReflectionQuestion, Session, Workshop
 
 SLUG = "kulturskole-3-0"
 DEMO_SLUG = "kulturskole-3-0-demo"
@@ -52,14 +53,15 @@ TEXTS = {
         "Kommunen stiller med minst to representanter. Deltakerne leser det forberedende materiellet, som "
         "sendes ut sju dager før verkstedet, og arbeider med refleksjonsspørsmålene på forhånd."
     ),
-    "input_question": "Hva vil gjøre pilotprosjektet verdifullt og relevant for kommunen deres?",
-    "reflection_questions": (
-        "[Utkast – redigeres av arrangørene før materiellet sendes ut]\n"
-        "1. Hvilken rolle har kulturskolen i kommunen deres i dag?\n"
-        "2. Hvilke utfordringer i kommunen kunne kulturskolen bidratt til å løse?\n"
-        "3. Hvem i og utenfor kommunen bør kulturskolen samarbeide mer med?"
-    ),
 }
+# The first is the question asked on the registration form in 2021, final; the reflection questions are drafts
+# for the organisers to edit (and untick «draft») before the material goes out.
+QUESTIONS = [
+    ("Hva vil gjøre pilotprosjektet verdifullt og relevant for kommunen deres?", False),
+    ("Hvilken rolle har kulturskolen i kommunen deres i dag?", True),
+    ("Hvilke utfordringer i kommunen kunne kulturskolen bidratt til å løse?", True),
+    ("Hvem i og utenfor kommunen bør kulturskolen samarbeide mer med?", True),
+]
 
 
 def oslo(day: datetime.date, hour: int, minute: int = 0, second: int = 0) -> datetime.datetime:
@@ -88,6 +90,10 @@ def seed(*, slug: str, title: str, event_day: datetime.date, deadline_day: datet
         if workshop is None:
             workshop = Workshop.objects.create(slug=slug, **facts, **texts)
             _log_created(workshop, ("slug", *facts), workshop_id=workshop.pk)
+            ReflectionQuestion.objects.bulk_create(
+                ReflectionQuestion(workshop=workshop, position=position, text=text, is_draft=is_draft)
+                for position, (text, is_draft) in enumerate(QUESTIONS, start=1)
+            )
         else:
             _update(workshop, facts, workshop_id=workshop.pk)
         for kind, label, start, end, is_open in (
