@@ -29,6 +29,9 @@ ACTION_LABELS = {
     "session.opened": _("session opened"),
     "session.closed": _("session closed"),
     "session.deleted": _("session deleted"),
+    "registration.confirmation_resent": _("confirmation sent again"),
+    "mailing.resent": _("mailing sent again"),
+    "mailing.changed": _("mailing text changed"),
 }
 PARTICIPANT_LISTS = {
     "participants": _("participants"),
