@@ -28,7 +28,11 @@ class ResendMailingForm(forms.Form):
     def __init__(self, *args, mailings: list[Mailing], **kwargs):
         super().__init__(*args, **kwargs)
         field = self.fields["mailing"]
-        field.queryset = Mailing.objects.filter(pk__in=[m.pk for m in mailings]).select_related("workshop", "session")
+        field.queryset = (
+            Mailing.objects.filter(pk__in=[m.pk for m in mailings])
+            .select_related("workshop", "session")
+            .order_by("scheduled_for", "pk")
+        )
         field.label_from_instance = _mailing_label
 
 
