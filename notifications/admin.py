@@ -12,6 +12,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.db import models
 from django.db.models import Count, Q
+from django.http import HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
@@ -19,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from notifications import admin_approval, admin_preview, selectors, services
+from notifications.admin_filters import MailingGroupFilter
 from notifications.models import Delivery, LedgerEntry, Mailing, MaterialDownload, MaterialFile
 from notifications.placeholders import SAMPLE_VALUES, placeholders_help, placeholders_render, placeholders_validate
 from workshops.audit import Actor
@@ -210,7 +212,8 @@ class MailingAdmin(_SendPermission, admin.ModelAdmin):
         "sent",
         "failed",
     )
-    list_filter = ("workshop", "kind")
+    # Workshop mailings by default; a delegation's own emails one click away (MailingGroupFilter).
+    list_filter = (MailingGroupFilter, "workshop", "kind")
     list_select_related = ("workshop", "session", "registration__municipality", "approved_by")
     date_hierarchy = "scheduled_for"
     actions = ["approve", "withdraw_approval", "send_now", "send_test_to_me", "retry_failed"]
@@ -255,7 +258,11 @@ class MailingAdmin(_SendPermission, admin.ModelAdmin):
         extra_context = dict(extra_context or {})
         if mailing is not None and mailing.is_scheduled_kind and self.has_send_permission(request):
             extra_context["approval_url"] = reverse("admin:notifications_mailing_approve", args=[mailing.pk])
-        return super().change_view(request, object_id, form_url, extra_context)
+        try:
+            return super().change_view(request, object_id, form_url, extra_context)
+        except services.MailingError as exc:  # it went out while staff were editing it
+            self.message_user(request, exc.message, messages.ERROR)
+            return HttpResponseRedirect(request.path)
 
     def get_fields(self, request, obj=None):
         if obj is None:
@@ -304,7 +311,15 @@ class MailingAdmin(_SendPermission, admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         if change:
-            return super().save_model(request, obj, form, change)
+            # Only the text of a mailing not sent yet is editable (get_readonly_fields); the service records
+            # the edit with the values before and after.
+            services.mailing_update(
+                mailing=obj,
+                actor=Actor.staff(request.user),
+                subject=form.cleaned_data["subject"] if "subject" in form.fields else None,
+                body=form.cleaned_data["body"] if "body" in form.fields else None,
+            )
+            return
         created = services.mailing_create_custom(
             workshop=obj.workshop,
             session=obj.session,

@@ -115,7 +115,12 @@ def deliveries_catch_up(*, registration_id: int, workshop_id: int, now: datetime
 
 
 def deliveries_create(
-    *, mailing: Mailing, recipients: Sequence[Recipient], now: datetime.datetime, fresh: bool = False
+    *,
+    mailing: Mailing,
+    recipients: Sequence[Recipient],
+    now: datetime.datetime,
+    fresh: bool = False,
+    resend: bool = False,
 ) -> list[int]:
     """Insert a pending delivery for each recipient the mailing was not given yet; return the new ids.
 
@@ -126,10 +131,13 @@ def deliveries_create(
     registration hook at the same moment): one row wins, nobody fails.
     ``fresh``: a registration mailing created in this transaction, so no other writer can know it yet; the
     rows are inserted plainly and their ids come back from the INSERT (the registration hot path).
+    ``resend``: staff chose to send a workshop mailing again (services.mailing_resend). The ledger is not
+    asked, only this mailing's Delivery rows (an address with one is reset by the caller instead); the
+    ledger entries are still written, so the scheduler does not send it a further time.
     """
     ledger = not mailing.is_about_registration
     existing = set()
-    if ledger:
+    if ledger and not resend:
         existing = set(LedgerEntry.objects.filter(key=mailing.ledger_key).values_list("email", flat=True))
     elif not fresh:
         existing = set(

@@ -6,7 +6,7 @@ import datetime
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Max, OuterRef, Q, Subquery
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
@@ -17,6 +17,8 @@ from registrations.models import Participant, Registration
 from workshops.models import ReflectionQuestion, Session
 
 Status = Registration.Status
+# Mailings to the participants of a workshop or a session (the others are about one delegation).
+WORKSHOP_KINDS = (Mailing.Kind.MATERIAL, Mailing.Kind.REMINDER, Mailing.Kind.CUSTOM)
 
 
 @dataclass(frozen=True)
@@ -205,6 +207,13 @@ def _registration_mailing_skip(
     return ""
 
 
+def latest_delivery_status(*, participant_ref: str = "pk") -> Subquery:
+    """The status of a participant's most recent delivery (by created_at, then pk), NULL when they have
+    none: an expression to annotate a Participant queryset with, one subquery rather than a query per row."""
+    latest = Delivery.objects.filter(participant=OuterRef(participant_ref)).order_by("-created_at", "-pk")
+    return Subquery(latest.values("status")[:1])
+
+
 def mailing_window_end(*, mailing: Mailing) -> datetime.datetime | None:
     """After this moment the mailing is pointless (its session is over, or for an invitation the registration
     deadline has passed): no first send, no catch-up."""
@@ -213,6 +222,85 @@ def mailing_window_end(*, mailing: Mailing) -> datetime.datetime | None:
     if mailing.session_id is not None:
         return mailing.session.ends_at
     return mailing.workshop.sessions.aggregate(end=Max("ends_at"))["end"]
+
+
+# --- Sending again (the registration list's resend actions) ---------------------------------------
+
+
+@dataclass
+class ResendRow:
+    """What sending again means for one delegation: the addresses it reaches, or why none."""
+
+    registration: Registration
+    recipients: list[Recipient] = field(default_factory=list)
+    had_it: set[str] = field(default_factory=set)  # the addresses (keys) with a delivery of the mailing already
+    reason: str = ""  # why nothing goes to this delegation
+
+    @property
+    def contacts(self) -> int:
+        contact = self.registration.contact_email.strip().lower()
+        return sum(1 for r in self.recipients if r.key == contact)
+
+
+def confirmation_resend_plan(*, registrations: Iterable[Registration]) -> list[ResendRow]:
+    """Whom a new confirmation reaches in each delegation: the contact person and every participant.
+    A cancelled delegation gets none (its confirmation would be skipped when sent)."""
+    rows = []
+    for registration in registrations:
+        if registration.status == Status.CANCELLED:
+            rows.append(ResendRow(registration, reason=str(_("cancelled"))))
+        else:
+            rows.append(ResendRow(registration, registration_recipients(registration=registration)))
+    return rows
+
+
+def mailing_resend_plan(*, mailing: Mailing, registrations: Iterable[Registration]) -> list[ResendRow]:
+    """Whom sending a workshop mailing again reaches in each delegation: its participants in the mailing's
+    audience (``mailing_audience``, the one rule), and how many of them had it already."""
+    registrations = list(registrations)
+    audience = mailing_audience(mailing=mailing, registration_ids=[r.pk for r in registrations])
+    had_it = set(
+        Delivery.objects.filter(mailing=mailing)
+        .annotate(key=Lower("email"))
+        .filter(key__in=[r.key for r in audience])
+        .values_list("key", flat=True)
+    )
+    rows = {r.pk: ResendRow(r) for r in registrations}
+    for recipient in audience:
+        row = rows[recipient.registration.pk]
+        row.recipients.append(recipient)
+        if recipient.key in had_it:
+            row.had_it.add(recipient.key)
+    for row in rows.values():
+        if not row.recipients:
+            row.reason = _why_not(mailing, row.registration)
+    return list(rows.values())
+
+
+def _why_not(mailing: Mailing, registration: Registration) -> str:
+    """Why mailing_audience() left a delegation out, in words for staff."""
+    if registration.status == Status.CANCELLED:
+        return str(_("cancelled"))
+    if mailing.kind == Mailing.Kind.REMINDER or mailing.session_id is not None:
+        if registration.status == Status.WAITLISTED:
+            return str(_("on the waiting list"))
+        if registration.session_id != mailing.session_id:
+            return str(_("not in that session"))
+    return str(_("its participants get it through another delegation"))
+
+
+def mailings_resendable(*, workshop_id: int, now: datetime.datetime) -> list[Mailing]:
+    """The workshop's mailings that went out and may go again: material, reminders and messages from the
+    organisers, released, whose session is not over."""
+    qs = Mailing.objects.filter(
+        workshop_id=workshop_id, kind__in=WORKSHOP_KINDS, released_at__isnull=False
+    ).select_related("workshop", "session")
+    return [m for m in qs.order_by("scheduled_for", "pk") if _still_useful(m, now)]
+
+
+def _still_useful(mailing: Mailing, now: datetime.datetime) -> bool:
+    end = mailing_window_end(mailing=mailing)
+    return end is None or end > now
 
 
 # A message from the organisers is approved by being sent ("send now"); the scheduled kinds by staff.

@@ -8,17 +8,18 @@ the rows stay pending and the periodic sweep queues them again.
 
 import datetime
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from notifications import emails, scheduling, selectors, tasks
 from notifications.models import Delivery, Mailing
 from registrations.models import Participant, Registration
-from workshops.audit import Actor, log_action
+from workshops.audit import Actor, changes, log_action, snapshot
 from workshops.models import Session, Workshop
 
 logger = logging.getLogger(__name__)
@@ -154,7 +155,9 @@ def _outsider(registration: Registration, name: str, email: str) -> selectors.Re
     )
 
 
-def _registration_mailing(*, registration: Registration, kind: str, previous_session: Session | None = None) -> Mailing:
+def _registration_mailing(
+    *, registration: Registration, kind: str, previous_session: Session | None = None, created_by=None
+) -> Mailing:
     now = timezone.now()
     return Mailing.objects.create(
         workshop_id=registration.workshop_id,
@@ -164,6 +167,7 @@ def _registration_mailing(*, registration: Registration, kind: str, previous_ses
         previous_session=previous_session,
         scheduled_for=now,
         released_at=now,
+        created_by=created_by,
     )
 
 
@@ -307,6 +311,119 @@ def mailing_approval_withdraw(*, mailing: Mailing, actor: Actor) -> Mailing:
         mailing.save(update_fields=["approved_at", "approved_by"])
         log_action(actor=actor, action="mailing.approval_withdrawn", obj=mailing, workshop_id=mailing.workshop_id)
     return mailing
+
+
+def mailing_update(*, mailing: Mailing, actor: Actor, subject: str | None = None, body: str | None = None) -> Mailing:
+    """Staff edit the text of a mailing that has not gone out (None leaves a field as it is).
+
+    Refused (MailingError) once the mailing went out, and for a delegation's own mailings: what was sent
+    stays on record. Side effects: subject and body saved; a "mailing.changed" log entry with the values
+    before and after (none when nothing changed).
+    """
+    values = {name: value for name, value in (("subject", subject), ("body", body)) if value is not None}
+    with transaction.atomic():
+        mailing = Mailing.objects.select_for_update().get(pk=mailing.pk)
+        before = snapshot(mailing, values)
+        if not changes(before, values):
+            return mailing
+        if mailing.is_about_registration or mailing.released_at is not None:
+            raise MailingError(_("«%(mailing)s» has gone out already.") % {"mailing": mailing})
+        for name, value in values.items():
+            setattr(mailing, name, value)
+        mailing.save(update_fields=list(values))
+        log_action(
+            actor=actor,
+            action="mailing.changed",
+            obj=mailing,
+            workshop_id=mailing.workshop_id,
+            data={"changes": changes(before, values)},
+        )
+    return mailing
+
+
+def registration_confirmation_resend(*, registration: Registration, actor: Actor) -> list[int]:
+    """Send a delegation its confirmation again, as it reads today, to the contact person and every participant.
+
+    A new confirmation Mailing rather than the old rows reset: the delegation may have changed since, and the
+    first confirmation stays on record as it was sent. Refused (MailingError) for a cancelled delegation.
+    Side effects: a confirmation Mailing with one Delivery per address; a "registration.confirmation_resent"
+    log entry on the registration; sending queued on commit. Returns the new deliveries' ids.
+    """
+    with transaction.atomic():
+        registration = Registration.objects.select_related("workshop", "session").get(pk=registration.pk)
+        if registration.status == Registration.Status.CANCELLED:
+            raise MailingError(
+                _("%(registration)s is cancelled: no confirmation is sent.") % {"registration": registration}
+            )
+        mailing = _registration_mailing(
+            registration=registration,
+            kind=Mailing.Kind.CONFIRMATION,
+            created_by=actor.user if actor.is_staff else None,
+        )
+        recipients = selectors.registration_recipients(registration=registration)
+        ids = scheduling.deliveries_create(mailing=mailing, recipients=recipients, now=timezone.now(), fresh=True)
+        log_action(
+            actor=actor,
+            action="registration.confirmation_resent",
+            obj=registration,
+            workshop_id=registration.workshop_id,
+            data={"mailing": mailing.pk, "deliveries": len(ids)},
+        )
+        tasks.queue_on_commit(ids)
+    return ids
+
+
+def mailing_resend(
+    *, mailing: Mailing, registrations: Iterable[Registration], actor: Actor, now: datetime.datetime | None = None
+) -> list[int]:
+    """Send a workshop mailing that went out (material, reminder, message) again to the participants of these
+    delegations who are in its audience now (``selectors.mailing_audience``: e.g. not a cancelled delegation,
+    for a reminder only its session).
+
+    An address that had a delivery of the mailing gets that row back as pending, due now, attempts from zero
+    (unless a worker is sending it at this moment): the same row, so the mailing still has one delivery per
+    address. An address without one gets a new delivery. The ledger (LedgerEntry) stops the scheduler and
+    the catch-up from giving a mailing to an address twice; an explicit staff resend is the one exception:
+    it does not ask the ledger, and writes the entry where it is missing, so the scheduler still never adds
+    a send of its own. Refused (MailingError) before the mailing went out and after its session ended.
+    Side effects: Delivery rows reset or created; ledger entries written; a "mailing.resent" log entry on
+    the mailing; sending queued on commit. Returns the ids queued.
+    """
+    if mailing.is_about_registration:
+        raise ValueError("a delegation's own mailings are sent again with registration_confirmation_resend")
+    now = now or timezone.now()
+    registration_ids = sorted({r.pk for r in registrations})
+    with transaction.atomic():
+        mailing = (
+            Mailing.objects.select_for_update(of=("self",)).select_related("workshop", "session").get(pk=mailing.pk)
+        )
+        if mailing.released_at is None:
+            raise MailingError(_("«%(mailing)s» has not gone out yet.") % {"mailing": mailing})
+        end = selectors.mailing_window_end(mailing=mailing)
+        if end is not None and end <= now:
+            raise MailingError(_("«%(mailing)s» is over: its session has ended.") % {"mailing": mailing})
+        audience = selectors.mailing_audience(mailing=mailing, registration_ids=registration_ids)
+        had_it = (
+            Delivery.objects.filter(mailing=mailing)
+            .alias(key=Lower("email"))
+            .filter(key__in=[r.key for r in audience])
+            .exclude(status=Delivery.Status.SENDING)  # going out right now: that is the resend
+        )
+        reset = list(had_it.values_list("pk", flat=True))
+        Delivery.objects.filter(pk__in=reset).exclude(status=Delivery.Status.SENDING).update(
+            status=Delivery.Status.PENDING, attempts=0, next_attempt_at=now, claim="", last_error=""
+        )
+        created = scheduling.deliveries_create(mailing=mailing, recipients=audience, now=now, resend=True)
+        log_action(
+            actor=actor,
+            action="mailing.resent",
+            obj=mailing,
+            workshop_id=mailing.workshop_id,
+            data={"registrations": registration_ids, "reset": len(reset), "created": len(created)},
+        )
+        ids = reset + created
+        tasks.queue_on_commit(ids)
+    return ids
 
 
 def deliveries_retry(*, deliveries, actor: Actor, now: datetime.datetime | None = None) -> list[int]:

@@ -32,6 +32,9 @@ ACTION_LABELS = {
     "session.opened": _("session opened"),
     "session.closed": _("session closed"),
     "session.deleted": _("session deleted"),
+    "registration.confirmation_resent": _("confirmation sent again"),
+    "mailing.resent": _("mailing sent again"),
+    "mailing.changed": _("mailing text changed"),
 }
 # data["staff_override"] holds the public window's state when staff acted outside it (services.registration_window).
 OVERRIDES = {

@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from notifications.models import Delivery
 from registrations.models import Registration
 
 
@@ -41,3 +42,38 @@ class CountyFilter(admin.SimpleListFilter):
 class RegistrationCountyFilter(CountyFilter):
     registration_path = ""
     workshop_parameter = "workshop__id__exact"
+
+
+class LatestDeliveryFilter(admin.SimpleListFilter):
+    """Participants by the status of their most recent email (Delivery, by created_at and pk).
+
+    Filters on the ``latest_delivery`` annotation ParticipantAdmin.get_queryset adds
+    (notifications.selectors.latest_delivery_status): one subquery in the list's query, none per row.
+    «Pending» includes a delivery a worker is sending at this moment.
+    """
+
+    title = _("latest email")
+    parameter_name = "latest_email"
+    NONE = "none"
+    STATUSES = {
+        "sent": [Delivery.Status.SENT],
+        "failed": [Delivery.Status.FAILED],
+        "pending": [Delivery.Status.PENDING, Delivery.Status.SENDING],
+        "skipped": [Delivery.Status.SKIPPED],
+    }
+
+    def lookups(self, request, model_admin):
+        return [
+            ("sent", _("sent")),
+            ("failed", _("failed")),
+            ("pending", _("pending")),
+            ("skipped", _("not sent")),
+            (self.NONE, _("no email yet")),
+        ]
+
+    def queryset(self, request, queryset):
+        if self.value() == self.NONE:
+            return queryset.filter(latest_delivery__isnull=True)
+        if self.value() in self.STATUSES:
+            return queryset.filter(latest_delivery__in=self.STATUSES[self.value()])
+        return queryset

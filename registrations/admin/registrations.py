@@ -20,10 +20,12 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from notifications.admin import DeliveryInline, MaterialDownloadInline, ParticipantDeliveryInline
+from notifications.models import Delivery
+from notifications.selectors import latest_delivery_status
 from registrations import selectors, services
-from registrations.admin import disputes
+from registrations.admin import disputes, resend
 from registrations.admin.action_log import registration_log_panel
-from registrations.admin.filters import CountyFilter, RegistrationCountyFilter
+from registrations.admin.filters import CountyFilter, LatestDeliveryFilter, RegistrationCountyFilter
 from registrations.admin.forms import (
     MoveForm,
     ParticipantFormSet,
@@ -83,7 +85,7 @@ class RegistrationAdmin(SingleLineFormfields, admin.ModelAdmin):
     # DeliveryInline: the emails sent to this delegation; MaterialDownloadInline: the material its participants
     # opened (both read-only, from the notifications app).
     inlines = [ParticipantInline, DeliveryInline, MaterialDownloadInline]
-    actions = ["move_to_session", "cancel_registrations", "send_new_link"]
+    actions = ["move_to_session", "cancel_registrations", "send_new_link", "resend_confirmation", "resend_mailing"]
 
     # --- Pages -----------------------------------------------------------------------------
 
@@ -331,6 +333,18 @@ class RegistrationAdmin(SingleLineFormfields, admin.ModelAdmin):
         )
         return None
 
+    @admin.action(description=_("Resend the confirmation…"), permissions=["send_mailing"])
+    def resend_confirmation(self, request, queryset):
+        return resend.resend_confirmation(self, request, queryset)
+
+    @admin.action(description=_("Resend a mailing…"), permissions=["send_mailing"])
+    def resend_mailing(self, request, queryset):
+        return resend.resend_mailing(self, request, queryset)
+
+    def has_send_mailing_permission(self, request) -> bool:
+        """The resend actions: staff who may send mailings (the organisers), not observers."""
+        return request.user.has_perm("notifications.send_mailing")
+
     def _confirm_page(self, request, queryset, *, action, title, intro, submit, form=None):
         context = {
             **self.admin_site.each_context(request),
@@ -353,13 +367,39 @@ class ParticipantAdmin(ReadOnlyModelAdmin):
     Read-only: participants are changed on their registration's page, through the services.
     """
 
-    list_display = ("name", "email", "role", "municipality", "county", "workshop", "session", "registration_status")
-    list_filter = ("registration__workshop", "registration__session", CountyFilter, "role", "registration__status")
+    list_display = (
+        "name",
+        "email",
+        "role",
+        "municipality",
+        "county",
+        "workshop",
+        "session",
+        "registration_status",
+        "latest_email",
+    )
+    list_filter = (
+        "registration__workshop",
+        "registration__session",
+        CountyFilter,
+        "role",
+        "registration__status",
+        LatestDeliveryFilter,
+    )
     list_select_related = ("registration__municipality", "registration__session", "registration__workshop")
     search_fields = ("name", "email", "title", "registration__municipality__name", "registration__contact_name")
     ordering = ("registration__municipality__name", "pk")
     # The emails sent to this participant (read-only, from the notifications app).
     inlines = [ParticipantDeliveryInline]
+
+    def get_queryset(self, request):
+        # The latest email's status for the column and LatestDeliveryFilter: a subquery, not a query per row.
+        return super().get_queryset(request).annotate(latest_delivery=latest_delivery_status())
+
+    @admin.display(description=_("latest email"), ordering="latest_delivery")
+    def latest_email(self, participant: Participant) -> str:
+        status = getattr(participant, "latest_delivery", None)
+        return Delivery.Status(status).label if status else "–"
 
     @admin.display(description=_("municipality"), ordering="registration__municipality__name")
     def municipality(self, participant: Participant):

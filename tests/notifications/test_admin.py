@@ -24,7 +24,7 @@ def test_the_mailing_list_shows_counts_per_status(admin_client, workshop, smtp_s
         registration = register(workshop, "0301", language="en")
     change_url = reverse("admin:notifications_mailing_change", args=[Mailing.objects.get(registration=registration).pk])
 
-    response = admin_client.get(reverse("admin:notifications_mailing_changelist"))
+    response = admin_client.get(reverse("admin:notifications_mailing_changelist"), {"mailings": "registration"})
 
     [row] = [row for row in response.content.decode().split("<tr")[1:] if change_url in row]
     assert '<td class="field-pending">0</td>' in row
@@ -52,7 +52,7 @@ def test_send_a_test_to_me(admin_client, staff, workshop, smtp_server, commit):
     smtp_server.messages.clear()
 
     admin_client.post(
-        reverse("admin:notifications_mailing_changelist"),
+        reverse("admin:notifications_mailing_changelist") + "?mailings=registration",
         {"action": "send_test_to_me", "_selected_action": [mailing.pk]},
     )
 
@@ -71,7 +71,7 @@ def test_retry_failed(admin_client, workshop, smtp_server, commit):
 
     with commit():
         admin_client.post(
-            reverse("admin:notifications_mailing_changelist"),
+            reverse("admin:notifications_mailing_changelist") + "?mailings=registration",
             {"action": "retry_failed", "_selected_action": [mailing.pk]},
         )
 
