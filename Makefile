@@ -40,7 +40,7 @@ lint: venv
 
 # Regenerate the translation catalogues (needs GNU gettext) and compile them (pure Python, polib).
 messages: venv
-	$(PY) manage.py makemessages --locale nb --no-obsolete --ignore ".venv/*" --ignore "var/*"
+	$(PY) manage.py makemessages --locale nb --no-obsolete --ignore ".venv/*" --ignore "var/*" --ignore "node_modules/*"
 	$(PY) scripts/compile_messages.py
 
 clean:

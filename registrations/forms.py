@@ -54,13 +54,23 @@ class RegistrationForm(forms.Form):
         empty_label=_("Choose municipality"),
         widget=GroupedSelect,
     )
-    contact_name = SingleLineCharField(label=_("Name"), max_length=200)
+    # The contact person is the one filling in the form: the browser may offer their own name, email, phone
+    # (autocomplete purposes, WCAG 1.3.5).
+    contact_name = SingleLineCharField(
+        label=_("Name"), max_length=200, widget=forms.TextInput(attrs={"autocomplete": "name"})
+    )
     contact_email = forms.EmailField(
         label=_("Email"),
         max_length=EMAIL_MAX_LENGTH,
         help_text=_("The confirmation and the link for changing the registration are sent here."),
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
-    contact_phone = SingleLineCharField(label=_("Phone (optional)"), max_length=30, required=False)
+    contact_phone = SingleLineCharField(
+        label=_("Phone (optional)"),
+        max_length=30,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "type": "tel"}),
+    )
     # Against simple bots, never a CAPTCHA: a field only bots fill in, and when the form was first shown.
     website = HoneypotField(label=_("Leave this field empty"), max_length=200)
     started = FormStartedField(max_length=200)
@@ -118,11 +128,22 @@ class RegistrationForm(forms.Form):
 class ParticipantForm(forms.Form):
     name = SingleLineCharField(label=_("Name"), max_length=200)
     email = forms.EmailField(label=_("Email"), max_length=EMAIL_MAX_LENGTH)
-    phone = SingleLineCharField(label=_("Phone (optional)"), max_length=30, required=False)
+    phone = SingleLineCharField(
+        label=_("Phone (optional)"), max_length=30, required=False, widget=forms.TextInput(attrs={"type": "tel"})
+    )
     role = forms.ChoiceField(
         label=_("Role"), choices=[("", _("Choose role")), *((value, capfirst(label)) for value, label in Role.choices)]
     )
     title = SingleLineCharField(label=_("Job title or organisation"), max_length=200)
+
+    # Autocomplete purposes (WCAG 1.3.5). Each row is a section of its own: autofill fills one person's
+    # row (often the contact person is participant 1), never every row with the same person.
+    AUTOCOMPLETE = {"name": "name", "email": "email", "phone": "tel", "title": "organization-title"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, purpose in self.AUTOCOMPLETE.items():
+            self.fields[name].widget.attrs["autocomplete"] = f"section-{self.prefix} {purpose}"
 
     def participant(self) -> ParticipantData:
         return participant_from_row(self.cleaned_data)

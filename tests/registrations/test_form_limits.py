@@ -81,9 +81,9 @@ def test_a_two_megabyte_answer_is_refused_by_the_request_limit_with_a_page_that_
     data = form_data(municipality("0301"), municipality_input="x" * (2 * 1024 * 1024))
     data["csrfmiddlewaretoken"] = browser.cookies["csrftoken"].value
     response = browser.post(REGISTER_URL, data)
-    assert response.status_code == 400
-    assert "Forespørselen kunne ikke behandles" in page_text(response)
-    assert "hvert felt har en største lengde" in page_text(response)
+    assert response.status_code == 413
+    assert "Skjemaet var for stort" in page_text(response)
+    assert "Hvert felt har en største lengde" in page_text(response)
     assert nothing_saved()
 
 
