@@ -38,9 +38,10 @@ test: venv
 lint: venv
 	$(VENV)/bin/ruff check .
 
-# Regenerate the translation catalogues (needs GNU gettext) and compile them (pure Python, polib).
+# Regenerate every translation catalogue in locale/ (nb, nn; needs GNU gettext) and compile them (pure Python,
+# polib). Then translate what `scripts/translations_missing.py nb` and `... nn` list.
 messages: venv
-	$(PY) manage.py makemessages --locale nb --no-obsolete --ignore ".venv/*" --ignore "var/*" --ignore "node_modules/*"
+	$(PY) manage.py makemessages --all --no-obsolete --ignore ".venv/*" --ignore "var/*" --ignore "node_modules/*"
 	$(PY) scripts/compile_messages.py
 
 clean:

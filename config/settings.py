@@ -115,9 +115,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-# Bokmål first; English through the language switch. Nynorsk comes later.
+# Bokmål first; Nynorsk and English through the language switch (never from Accept-Language, see
+# config/middleware.py).
 LANGUAGE_CODE = "nb"
-LANGUAGES = [("nb", _("Norwegian Bokmål")), ("en", _("English"))]
+LANGUAGES = [("nb", _("Norwegian Bokmål")), ("nn", _("Norwegian Nynorsk")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 # How dates read in each language («onsdag 10. mars 2021 kl. 09.00»): config/formats/<language>/formats.py.
 FORMAT_MODULE_PATH = ["config.formats"]

@@ -60,7 +60,7 @@ def make_message(
     attachments: Iterable[MIMEBase | tuple[str, bytes, str]] = (),
     message_id: str | None = None,
 ) -> EmailMultiAlternatives:
-    """The email `name` to one address, rendered in `language` ("nb" or "en")."""
+    """The email `name` to one address, rendered in `language` ("nb", "nn" or "en")."""
     with translation.override(language or settings.LANGUAGE_CODE):
         subject, text, html = render(name, context)
     address, from_header = _sender(settings.DEFAULT_FROM_EMAIL)
