@@ -1,5 +1,6 @@
 """Self-service in a real browser: register, follow the link from the confirmation email the SMTP server
-received, add a participant, and see the new participant's confirmation arrive."""
+received, add a participant, answer the reflection questions, and see the new participant's confirmation
+arrive."""
 
 import re
 import time
@@ -8,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from registrations import services
-from registrations.models import Municipality, Registration
+from registrations.models import Answer, AnswerSet, Municipality, Registration
 from tests.conftest import CONTACT, participants
 from tests.e2e.conftest import english_cookie
 from tests.e2e.test_content_security_policy import LISTEN
@@ -32,7 +33,7 @@ def wait_for_mail(smtp_server, address: str, timeout: float = 10.0):  # noqa: F8
     raise AssertionError(f"no email to {address}; received: {smtp_server.subjects()}")
 
 
-def test_the_contact_person_follows_the_emailed_link_and_adds_a_participant(
+def test_the_contact_person_follows_the_emailed_link_adds_a_participant_and_answers_the_questions(
     browser,
     page,
     live_server,
@@ -74,6 +75,17 @@ def test_the_contact_person_follows_the_emailed_link_and_adds_a_participant(
 
         expect(reader.get_by_text("The changes are saved.")).to_be_visible()
         expect(reader.get_by_role("row", name=re.compile("Nina Ny"))).to_be_visible()
+
+        # The municipality's input: the reflection questions, from the same page.
+        first, second = open_workshop.questions.order_by("position")
+        reader.get_by_role("link", name="Answer the reflection questions").click()
+        expect(reader.get_by_role("heading", level=1)).to_have_text("Reflection questions")
+        reader.get_by_label(f"1. {first.text}").fill("Samskaping med frivilligheten.")
+        reader.get_by_label(f"2. {second.text}").fill("Kulturskolen som arena for hele kommunen.")
+        reader.get_by_role("button", name="Send in").click()
+        expect(reader.get_by_role("status").filter(has_text="Thank you")).to_have_text(
+            "Your answers are sent in. Thank you!"
+        )
     finally:
         context.close()
 
@@ -85,6 +97,14 @@ def test_the_contact_person_follows_the_emailed_link_and_adds_a_participant(
         "Kari Leder",
         "Ola Sjef",
         "Nina Ny",
+    ]
+    answer_set = AnswerSet.objects.get(registration=registration)
+    assert answer_set.status == AnswerSet.Status.SUBMITTED
+    assert list(
+        Answer.objects.filter(answer_set=answer_set).order_by("question__position").values_list("text", flat=True)
+    ) == [
+        "Samskaping med frivilligheten.",
+        "Kulturskolen som arena for hele kommunen.",
     ]
 
 
