@@ -40,7 +40,31 @@ def _municipality_choices(workshop: Workshop, empty_label) -> list:
     return [("", empty_label), *municipalities_by_county(workshop=workshop)]
 
 
-class RegistrationForm(forms.Form):
+class BotChecks(forms.Form):
+    """Checks against simple bots on every public form: a honeypot and a signed fill-time stamp, never a
+    CAPTCHA. A person whose browser filled in the trap, or who was very quick, simply sends again."""
+
+    website = HoneypotField(label=_("Leave this field empty"), max_length=200)
+    started = FormStartedField(max_length=200)
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("website"):
+            # Shown again empty (HoneypotField), so a person whose browser filled it in gets through next time.
+            raise forms.ValidationError(
+                _("The form could not be sent. Please check it and send it again."), code="trap"
+            )
+        if not cleaned.get("started"):
+            raise forms.ValidationError(_("The form had expired. Please check it and send it again."), code="stale")
+        if filled_too_fast(cleaned["started"]):
+            raise forms.ValidationError(
+                _("The form was sent faster than a person can fill it in. Please wait a few seconds and send again."),
+                code="too_fast",
+            )
+        return cleaned
+
+
+class RegistrationForm(BotChecks):
     # The fields under the «Contact person» heading (the error summary names them so), and those the page
     # shows below the participants; the summary follows the page.
     CONTACT_FIELDS = ("contact_name", "contact_email", "contact_phone")
@@ -72,8 +96,6 @@ class RegistrationForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "tel", "type": "tel"}),
     )
     # Against simple bots, never a CAPTCHA: a field only bots fill in, and when the form was first shown.
-    website = HoneypotField(label=_("Leave this field empty"), max_length=200)
-    started = FormStartedField(max_length=200)
 
     def __init__(self, *args, workshop: Workshop, **kwargs):
         super().__init__(*args, **kwargs)
@@ -103,22 +125,6 @@ class RegistrationForm(forms.Form):
                 max_length=ANSWER_MAX_LENGTH,
                 widget=forms.Textarea(attrs={"rows": 4}),
             )
-
-    def clean(self):
-        cleaned = super().clean()
-        if cleaned.get("website"):
-            # Shown again empty (HoneypotField), so a person whose browser filled it in gets through next time.
-            raise forms.ValidationError(
-                _("The form could not be sent. Please check it and send it again."), code="trap"
-            )
-        if not cleaned.get("started"):
-            raise forms.ValidationError(_("The form had expired. Please check it and send it again."), code="stale")
-        if filled_too_fast(cleaned["started"]):
-            raise forms.ValidationError(
-                _("The form was sent faster than a person can fill it in. Please wait a few seconds and send again."),
-                code="too_fast",
-            )
-        return cleaned
 
     def contact(self) -> ContactData:
         data = self.cleaned_data

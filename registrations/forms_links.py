@@ -5,35 +5,12 @@ from functools import partial
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from registrations.fields import FormStartedField, HoneypotField, SingleLineCharField, filled_too_fast
-from registrations.forms import EMAIL_MAX_LENGTH
+from registrations.fields import SingleLineCharField
+from registrations.forms import EMAIL_MAX_LENGTH, BotChecks
 from registrations.models import DISPUTE_NOTE_MAX_LENGTH
 from registrations.selectors import municipalities_by_county, municipalities_valid_for
 from registrations.widgets import GroupedSelect, LazyChoices
 from workshops.models import Workshop
-
-
-class BotChecks(forms.Form):
-    """The registration form's checks against simple bots (a honeypot and a signed fill-time stamp), with
-    its messages: a person whose browser filled in the trap, or who was very quick, simply sends again."""
-
-    website = HoneypotField(label=_("Leave this field empty"), max_length=200)
-    started = FormStartedField(max_length=200)
-
-    def clean(self):
-        cleaned = super().clean()
-        if cleaned.get("website"):
-            raise forms.ValidationError(
-                _("The form could not be sent. Please check it and send it again."), code="trap"
-            )
-        if not cleaned.get("started"):
-            raise forms.ValidationError(_("The form had expired. Please check it and send it again."), code="stale")
-        if filled_too_fast(cleaned["started"]):
-            raise forms.ValidationError(
-                _("The form was sent faster than a person can fill it in. Please wait a few seconds and send again."),
-                code="too_fast",
-            )
-        return cleaned
 
 
 class LostLinkForm(BotChecks):

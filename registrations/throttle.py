@@ -12,18 +12,7 @@ def registration_wait_seconds(request) -> int | None:
     counted, "Add participant" included. Generous on purpose: a municipal network sends all its people
     from one address, and the deadline brings them at once.
     """
-    usage = get_usage(
-        request,
-        group="registrations.register",
-        key="ip",
-        rate=settings.RATELIMIT_REGISTRATION,
-        method="POST",
-        increment=True,
-    )
-    if usage is None or not usage["should_limit"]:
-        return None
-    # The counting window still holds in its last second (time_left 0): the client may go on one second later.
-    return max(usage["time_left"], 0) + 1
+    return _count(request, group="registrations.register", key="ip", rate=settings.RATELIMIT_REGISTRATION)
 
 
 def public_request_wait_seconds(request, *, group: str, municipality_key: str = "") -> int | None:
@@ -42,25 +31,21 @@ def public_request_wait_seconds(request, *, group: str, municipality_key: str = 
         )
     else:
         group, key, rate = f"{group}.ip", "ip", settings.RATELIMIT_LOST_LINK
-    usage = get_usage(request, group=group, key=key, rate=rate, method="POST", increment=True)
-    if usage is None or not usage["should_limit"]:
-        return None
-    return max(usage["time_left"], 0) + 1
+    return _count(request, group=group, key=key, rate=rate)
 
 
 def answers_wait_seconds(request) -> int | None:
     """Counts this POST of a delegation's answers page (its own counter, the same rate as the form);
     the seconds to wait when the client sent too many, else None."""
-    usage = get_usage(
-        request,
-        group="registrations.answers",
-        key="ip",
-        rate=settings.RATELIMIT_REGISTRATION,
-        method="POST",
-        increment=True,
-    )
+    return _count(request, group="registrations.answers", key="ip", rate=settings.RATELIMIT_REGISTRATION)
+
+
+def _count(request, *, group: str, key, rate: str) -> int | None:
+    """Count this POST in `group`; the seconds to wait when over `rate`, else None."""
+    usage = get_usage(request, group=group, key=key, rate=rate, method="POST", increment=True)
     if usage is None or not usage["should_limit"]:
         return None
+    # The counting window still holds in its last second (time_left 0): the client may go on one second later.
     return max(usage["time_left"], 0) + 1
 
 
