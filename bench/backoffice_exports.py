@@ -63,8 +63,8 @@ def setup_django(tmp: Path) -> None:
 def seed(n: int):
     from django.utils import timezone
 
-    from registrations.models import Municipality, Participant, Registration, Role
-    from workshops.models import Session, Workshop
+    from registrations.models import Answer, AnswerSet, Municipality, Participant, Registration, Role
+    from workshops.models import ReflectionQuestion, Session, Workshop
 
     oslo = timezone.get_default_timezone()
     day = datetime.date(2021, 3, 10)
@@ -93,9 +93,21 @@ def seed(n: int):
             contact_phone="+47 99 99 99 99",
             session=session,
             status=Registration.Status.CONFIRMED,
-            municipality_input="Vi ønsker mer samarbeid mellom kulturskolen og skolen. " * 3,
         )
         for place in places
+    )
+    # Every delegation's input: an answer to each of two questions (the registrations export lists them).
+    questions = [
+        ReflectionQuestion.objects.create(workshop=workshop, position=1, text="Hva vil gjøre piloten verdifull?"),
+        ReflectionQuestion.objects.create(workshop=workshop, position=2, text="Hvem bør kulturskolen samarbeide med?"),
+    ]
+    answer_sets = AnswerSet.objects.bulk_create(
+        AnswerSet(registration=r, status=AnswerSet.Status.SUBMITTED, submitted_at=timezone.now()) for r in registrations
+    )
+    Answer.objects.bulk_create(
+        Answer(answer_set=a, question=q, text="Vi ønsker mer samarbeid mellom kulturskolen og skolen. " * 3)
+        for a in answer_sets
+        for q in questions
     )
     roles = list(Role)
     Participant.objects.bulk_create(
