@@ -131,8 +131,33 @@ STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = VAR_DIR / "media"
+# Uploaded material goes through Django's storage API only (FileField.open, .size; never a local .path), so
+# it can live outside the web host. Setting AWS_STORAGE_BUCKET_NAME switches it to an S3-compatible bucket
+# (AWS, MinIO, a Norwegian provider through AWS_S3_ENDPOINT_URL), which every web and worker process shares.
+# Unset: files in MEDIA_ROOT, which suits one machine (or a shared volume).
+AWS_STORAGE_BUCKET_NAME = env.str("AWS_STORAGE_BUCKET_NAME", "")
+if AWS_STORAGE_BUCKET_NAME:
+    _media_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": AWS_STORAGE_BUCKET_NAME,
+            # Empty means the provider's default (AWS), and boto3's own credential chain (an instance role).
+            "endpoint_url": env.str("AWS_S3_ENDPOINT_URL", "") or None,
+            "region_name": env.str("AWS_S3_REGION_NAME", "") or None,
+            "access_key": env.str("AWS_ACCESS_KEY_ID", "") or None,
+            "secret_key": env.str("AWS_SECRET_ACCESS_KEY", "") or None,
+            # Private files: no ACL of our own (the bucket's, which must not be public), and any URL the
+            # storage makes is signed and expires. The site never links to one: notifications/views.py streams
+            # each file to a participant with a valid personal link.
+            "default_acl": None,
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+else:
+    _media_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _media_storage,
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -141,6 +166,14 @@ STORAGES = {
         )
     },
 }
+
+# Sessions in the database (Django's default, stated because it matters): any web process on any machine
+# reads the session another one wrote, e.g. a delegation opened through its secret link.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# The contacts import (django-import-export) keeps the uploaded file between its preview and the confirm,
+# which may reach another web process or machine: in the shared cache (Redis in production), where it also
+# expires by itself (a day), rather than in this host's temporary folder.
+IMPORT_EXPORT_TMP_STORAGE_CLASS = "import_export.tmp_storages.CacheStorage"
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

@@ -47,10 +47,12 @@ def test_settings_reads_the_variables_we_expect():
 
 
 def test_it_has_the_services(services):
-    assert {"web", "worker", "beat", "db", "redis", "mailpit"} <= set(services)
+    assert {"proxy", "web", "worker", "beat", "db", "redis", "mailpit"} <= set(services)
 
 
-@pytest.mark.parametrize(("name", "image"), [("db", "postgres"), ("redis", "redis"), ("mailpit", "axllent/mailpit")])
+@pytest.mark.parametrize(
+    ("name", "image"), [("db", "postgres"), ("redis", "redis"), ("mailpit", "axllent/mailpit"), ("proxy", "nginx")]
+)
 def test_server_images_name_their_major_version(services, name, image):
     assert services[name]["image"].split(":")[0] == image
     assert IMAGE_WITH_MAJOR_VERSION.match(services[name]["image"]), services[name]["image"]
@@ -116,7 +118,9 @@ def test_web_serves_gunicorn_on_8000_with_the_masking_access_log(services):
     assert config["bind"] == "0.0.0.0:8000"
     assert config["accesslog"] == "-"
     assert config["logger_class"] == "config.gunicorn_logging.MaskingLogger"
-    assert "8000:8000" in [str(port) for port in web["ports"]]
+    # Reached through the proxy only: a published port would stop `--scale web=3`.
+    assert "ports" not in web
+    assert [str(port) for port in web["expose"]] == ["8000"]
     # Its health check asks /healthz (config/health.py), which answers 503 until the database is migrated.
     assert "http://127.0.0.1:8000/healthz" in " ".join(web["healthcheck"]["test"])
 
@@ -158,3 +162,47 @@ def test_every_env_example_variable_has_a_comment():
             # The line above explains it (possibly above a commented-out example).
             above = lines[i - 1]
             assert above.startswith("# ") and not re.match(r"^# [A-Z][A-Z0-9_]*=", above), line
+
+
+def nginx_config() -> str:
+    return (ROOT / "deploy" / "nginx.conf").read_text(encoding="utf-8")
+
+
+def test_the_proxy_is_the_public_entry_and_balances_over_web(services):
+    proxy = services["proxy"]
+    assert [str(port) for port in proxy["ports"]] == ["8000:80"]
+    assert proxy["volumes"] == ["./deploy/nginx.conf:/etc/nginx/conf.d/default.conf:ro"]
+    assert proxy["depends_on"]["web"] == {"condition": "service_healthy"}
+    config = nginx_config()
+    # Every replica of the web service, on the port gunicorn binds.
+    upstream = re.search(r"upstream (\w+) \{\s*server web:8000;\s*\}", config)
+    assert upstream, "an upstream of web:8000"
+    assert re.search(rf"proxy_pass http://{upstream.group(1)};", config)
+    assert "listen 80;" in config
+
+
+def test_the_proxy_forwards_what_the_app_reads(services):
+    config = nginx_config()
+    # Host for ALLOWED_HOSTS, the client's address for the rate limits, the scheme for the HTTPS redirect.
+    assert "proxy_set_header Host $http_host;" in config
+    assert "proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;" in config
+    assert "proxy_set_header X-Forwarded-Proto $scheme;" in config
+    # One proxy appends one address: the app counts the client as the last one.
+    for name in APP_SERVICES:
+        assert services[name]["environment"]["TRUSTED_PROXY_COUNT"] == "1"
+    # Staff upload material through it: nginx's default of 1 MB would refuse most files.
+    size = re.search(r"client_max_body_size (\d+)m;", config)
+    assert size and int(size.group(1)) >= 20
+
+
+def test_the_nginx_config_is_balanced():
+    # Braces and statements: a missing «;» or «}» would stop nginx from starting (nginx does not run here).
+    lines = [line.split("#")[0].strip() for line in nginx_config().splitlines()]
+    code = [line for line in lines if line]
+    assert sum(line.count("{") for line in code) == sum(line.count("}") for line in code)
+    assert all(line.endswith(("{", "}", ";")) for line in code), code
+
+
+def test_exactly_one_beat(services):
+    beat = services["beat"]
+    assert "deploy" not in beat or beat["deploy"].get("replicas", 1) == 1

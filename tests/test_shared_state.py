@@ -1,0 +1,125 @@
+"""Nothing a request needs is kept on one machine: sessions, uploaded material and the contacts import's
+file between preview and confirm live in shared services (README.md, "Running on more than one machine")."""
+
+import ast
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.cache import cache
+from import_export.tmp_storages import CacheStorage
+
+from registrations.models import MunicipalContact
+from tests.registrations.test_admin_contacts import CSV, GOOD_CSV, confirm, upload
+
+ROOT = Path(__file__).resolve().parent.parent
+S3_ENVIRONMENT = {
+    "AWS_STORAGE_BUCKET_NAME": "workshops-material",
+    "AWS_S3_ENDPOINT_URL": "https://s3.example.no",
+    "AWS_S3_REGION_NAME": "eu-north-1",
+    "AWS_ACCESS_KEY_ID": "AKIAEXAMPLE",
+    "AWS_SECRET_ACCESS_KEY": "secret-example",
+}
+SHOW_STORAGE = """
+import json, django
+django.setup()
+from django.core.files.storage import storages
+s = storages["default"]
+print(json.dumps({
+    "backend": type(s).__module__ + "." + type(s).__name__,
+    "bucket": s.bucket_name, "endpoint": s.endpoint_url, "region": s.region_name,
+    "access_key": s.access_key, "secret_key": s.secret_key,
+    "default_acl": s.default_acl, "querystring_auth": s.querystring_auth, "file_overwrite": s.file_overwrite,
+    "url": s.url("material/program.pdf"),
+}))
+"""
+
+
+def storage_in_a_fresh_process(**variables: str) -> dict:
+    """The default storage as a process starting with these variables builds it (no request to the bucket)."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env = {**clean, "DJANGO_SETTINGS_MODULE": "config.settings", **variables}
+    result = subprocess.run(
+        [sys.executable, "-c", SHOW_STORAGE], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_a_bucket_name_selects_private_s3_storage_with_the_environments_options():
+    storage = storage_in_a_fresh_process(**S3_ENVIRONMENT)
+
+    url = storage.pop("url")
+    assert storage == {
+        "backend": "storages.backends.s3.S3Storage",
+        "bucket": "workshops-material",
+        "endpoint": "https://s3.example.no",
+        "region": "eu-north-1",
+        "access_key": "AKIAEXAMPLE",
+        "secret_key": "secret-example",
+        "default_acl": None,
+        "querystring_auth": True,
+        "file_overwrite": False,
+    }
+    # Any URL the storage makes is signed and expires: never a public address of the file.
+    assert url.startswith("https://s3.example.no/workshops-material/material/program.pdf?")
+    assert "Signature=" in url and "Expires=" in url
+
+
+def test_without_a_bucket_files_stay_in_the_media_folder(tmp_path):
+    show = "import django; django.setup(); from django.core.files.storage import storages; "
+    show += "s = storages['default']; print(type(s).__name__, s.location)"
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    storage = subprocess.run(
+        [sys.executable, "-c", show],
+        cwd=ROOT,
+        env={**environment, "DJANGO_SETTINGS_MODULE": "config.settings", "VAR_DIR": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert storage.stdout.split() == ["FileSystemStorage", str(tmp_path / "media")], storage.stderr
+
+
+def attribute_uses(path: Path) -> set[str]:
+    """The attribute names a module reads (x.path, f.open, …)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return {node.attr for node in ast.walk(tree) if isinstance(node, ast.Attribute)}
+
+
+@pytest.mark.parametrize("module", ["notifications/material.py", "notifications/views.py", "notifications/messages.py"])
+def test_material_code_reads_files_through_the_storage_api_only(module):
+    uses = attribute_uses(ROOT / module)
+    # .path and .temporary_file_path() exist only on a local disk; S3 has neither.
+    assert not uses & {"path", "temporary_file_path"}, module
+
+
+def test_the_material_code_guard_would_see_a_local_path():
+    # Guards the test above: it reads attribute names, so a FileField's .path is one.
+    assert "path" in {n.attr for n in ast.walk(ast.parse("open(item.file.path)")) if isinstance(n, ast.Attribute)}
+
+
+def test_sessions_are_kept_in_the_database():
+    assert settings.SESSION_ENGINE == "django.contrib.sessions.backends.db"
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("municipality_data")
+def test_a_contacts_import_previewed_on_one_host_is_confirmed_on_another(admin_client, monkeypatch):
+    assert settings.IMPORT_EXPORT_TMP_STORAGE_CLASS == "import_export.tmp_storages.CacheStorage"
+    preview = upload(admin_client, GOOD_CSV, "kontakter.csv", CSV)
+    name = preview.context["confirm_form"].initial["import_file_name"]
+    assert cache.get(CacheStorage.CACHE_PREFIX + name) is not None  # in the shared cache, not on this disk
+
+    # The confirm reaches a machine whose temporary folder never saw the upload.
+    with tempfile.TemporaryDirectory() as other_host_tmp:
+        monkeypatch.setattr(tempfile, "tempdir", other_host_tmp)
+        confirm(admin_client, preview)
+
+    assert MunicipalContact.objects.count() == 3
+    assert cache.get(CacheStorage.CACHE_PREFIX + name) is None  # removed once imported
