@@ -198,6 +198,14 @@ class Worker:
                 self.process.wait(timeout=10)
 
 
+def print_worker_log(path: Path, lines: int = 15) -> None:
+    """The end of the workers' log, for a drill that failed."""
+    if path.exists():
+        print(f"  last lines of {path.name}:")
+        for line in path.read_text(errors="replace").splitlines()[-lines:]:
+            print(f"    | {line}")
+
+
 def temp_dir(drill: str) -> Path:
     return Path(tempfile.mkdtemp(prefix=f"drill-{drill}-"))
 
@@ -294,6 +302,9 @@ def verify_once(mailbox: Mailbox, expected: set[str], *, allowed_twice: int) -> 
     print(f"  missing: {missing or 'none'}")
     print(f"  received twice (allowed at most {allowed_twice}): {twice or 'none'}")
     print(f"  received more than twice: {more or 'none'}")
-    ok = not missing and not more and len(twice) <= allowed_twice and set(statuses) == {"sent"}
-    print("OK" if ok else "FAIL")
-    return ok
+    return not missing and not more and len(twice) <= allowed_twice and set(statuses) == {"sent"}
+
+
+def verdict(ok: bool) -> int:
+    print("RESULT: OK" if ok else "RESULT: FAIL")
+    return 0 if ok else 1

@@ -70,7 +70,10 @@ def main() -> int:
         deadline.wait_for("every delivery sent", lambda: sent.count() == len(ids), poll=0.5)
         time.sleep(1)  # anything still in flight would arrive now
         print(f"  all {len(ids)} sent in {time.monotonic() - started:.1f} s")
-        return 0 if common.verify_once(mailbox, expected, allowed_twice=args.kills) else 1
+        return common.verdict(common.verify_once(mailbox, expected, allowed_twice=args.kills))
+    except SystemExit:
+        common.print_worker_log(tmp / "worker.log")
+        raise
     finally:
         if worker:
             worker.stop()
