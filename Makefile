@@ -42,6 +42,7 @@ DRILL_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 drills: venv
 	DATABASE_URL=$(DRILL_DATABASE_URL) $(PY) drills/worker_kill.py -n 200 --kills 2
 	DATABASE_URL=$(DRILL_DATABASE_URL) $(PY) drills/smtp_outage.py -n 200 --outage 10
+	$(PY) drills/postgres_restart.py -n 200
 	DATABASE_URL=$(DRILL_DATABASE_URL) $(PY) drills/redis_outage.py --before 2 --during 5
 
 lint: venv
