@@ -9,7 +9,7 @@ SITE_URL ?= http://127.0.0.1:$(PORT)
 # pytest-xdist workers; 2 matches the machines we run on.
 TEST_WORKERS ?= 2
 
-.PHONY: venv setup run test lint messages clean
+.PHONY: venv setup run test lint messages clean drills
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,16 @@ run: setup
 
 test: venv
 	$(VENV)/bin/pytest -n $(TEST_WORKERS)
+
+# Failure drills (drills/*.py, docs/performance.md "Failure drills"): a real worker, a private Redis on its own
+# port and an SMTP server in the drill, each drill on its own database of this PostgreSQL server. Small sizes;
+# run a drill by hand for the full ones. Not part of `make test`.
+DRILL_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/postgres
+drills: venv
+	DATABASE_URL=$(DRILL_DATABASE_URL) $(PY) drills/worker_kill.py -n 200 --kills 2
+	DATABASE_URL=$(DRILL_DATABASE_URL) $(PY) drills/smtp_outage.py -n 200 --outage 10
+	$(PY) drills/postgres_restart.py -n 200
+	DATABASE_URL=$(DRILL_DATABASE_URL) $(PY) drills/redis_outage.py --before 2 --during 5
 
 lint: venv
 	$(VENV)/bin/ruff check .

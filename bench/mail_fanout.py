@@ -3,7 +3,7 @@
 1. The batch path: a message from the organisers to N participants, deliveries created as in production
    (beforehand, timed apart: that is the write path) and sent with ``notifications.sending.deliveries_send``
    in batches of EMAIL_BATCH_SIZE: claim (conditional UPDATE), render subject, text and HTML per
-   recipient, one SMTP connection per batch, outcomes written in groups (sending.FLUSH_EVERY).
+   recipient, one SMTP connection per batch, each outcome written as soon as it is known (sending.Ledger).
 2. Django's mail classes alone: a pre-rendered EmailMultiAlternatives per recipient through Django's SMTP
    backend over one connection, no database, no templates: the ceiling of any path that builds each
    message with Django.

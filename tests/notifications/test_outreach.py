@@ -239,5 +239,6 @@ def test_the_queries_of_sending_an_invitation_do_not_grow_with_the_contacts(
     many = queries_of_release_and_send(oslo(2021, 2, 17, 9, 0))
 
     assert len(smtp_server.messages) == 4 + 12
-    assert many == few
-    assert few <= 45  # most of it is the tick keeping the workshop's material and reminders in step
+    # One query per message, its "sent" mark (exactly once under failure, sending.Ledger); the rest is flat.
+    assert many - few == 12 - 4
+    assert few <= 45 + 4  # most of it is the tick keeping the workshop's material and reminders in step

@@ -4,13 +4,16 @@ import datetime
 import email
 import email.policy
 import socket
+from collections import Counter
 
 import pytest
 from django.core.mail.backends import smtp as smtp_backend
+from django.db import connection as db_connection
 from django.test import override_settings
 
 from notifications import sending, services, tasks
 from notifications.models import Delivery, Mailing
+from registrations.services import ContactData
 from tests.conftest import STAFF, delegation, municipalities, register
 from tests.notifications.conftest import smtp_settings, subject
 
@@ -244,7 +247,7 @@ def test_without_email_url_each_email_is_an_eml_file(workshop, commit, settings,
     assert set(Delivery.objects.values_list("status", flat=True)) == {"sent"}
 
 
-# --- Outcomes written in groups (sending.Ledger) ---------------------------------------------------
+# --- Each outcome written at once (sending.Ledger): exactly once under failure ------------------------
 
 
 def _five_pending_deliveries(workshop) -> list[Delivery]:
@@ -284,16 +287,15 @@ class StatusRecordingBackend(smtp_backend.EmailBackend):
         return super().send_messages(email_messages)
 
 
-def test_sent_rows_are_marked_in_groups_while_the_batch_goes_on(workshop, smtp_server, settings, monkeypatch):
+def test_each_sent_row_is_marked_before_the_next_message_goes_out(workshop, smtp_server, settings, monkeypatch):
     deliveries = _five_pending_deliveries(workshop)
     settings.EMAIL_BACKEND = f"{__name__}.StatusRecordingBackend"
     monkeypatch.setattr(StatusRecordingBackend, "sent_before_each", [])
-    monkeypatch.setattr(sending, "FLUSH_EVERY", 2)
 
     sending.deliveries_send(ids=[d.pk for d in deliveries])
 
-    # At most FLUSH_EVERY accepted messages are ever unrecorded: what a worker dying then sends twice.
-    assert StatusRecordingBackend.sent_before_each == [0, 0, 2, 2, 4]
+    # At most the message in flight is ever accepted and unrecorded: all a killed worker can send twice.
+    assert StatusRecordingBackend.sent_before_each == [0, 1, 2, 3, 4]
     assert set(Delivery.objects.values_list("status", "attempts")) == {("sent", 1)}
     assert len(smtp_server.messages) == 5
 
@@ -320,7 +322,7 @@ def test_a_worker_stopped_mid_batch_records_what_went_out_and_the_sweep_sends_th
     with pytest.raises(SystemExit):
         sending.deliveries_send(ids=[d.pk for d in deliveries])
 
-    # The two messages that went out are recorded on the way out; the rest wait in "sending".
+    # The two messages that went out are recorded; the rest wait in "sending".
     statuses = list(Delivery.objects.order_by("pk").values_list("status", flat=True))
     assert statuses == ["sent", "sent", "sending", "sending", "sending"]
     assert len(smtp_server.messages) == 2
@@ -331,3 +333,42 @@ def test_a_worker_stopped_mid_batch_records_what_went_out_and_the_sweep_sends_th
         tasks.sweep_deliveries.delay()
     assert sorted(m["To"] for m in smtp_server.messages) == sorted(d.email for d in deliveries)
     assert set(Delivery.objects.values_list("status", flat=True)) == {"sent"}
+
+
+class WorkerKilled(BaseException):
+    """What SIGKILL does to a worker, as far as this process can show it: nothing of ours runs after it."""
+
+
+def test_a_worker_killed_after_an_accepted_message_resends_only_that_one(workshop, smtp_server, commit, time_machine):
+    register(workshop, "0301", people=delegation(4), language="en")
+    other = ContactData(name="Ola Kontakt", email="ola@kommune.example", phone="+47 98 98 98 98")
+    register(workshop, municipalities(2)[1].number, people=delegation(2, prefix="q"), contact=other, language="en")
+    deliveries = list(Delivery.objects.order_by("pk"))
+    assert len({d.email for d in deliveries}) == len(deliveries) == 8
+    k = 3
+
+    def die_after_k_accepted(execute, sql, params, many, context):
+        # The server has accepted message k + 1 (its handler recorded it): the worker dies before it can
+        # write anything more to the database, i.e. before message k + 1 is recorded as sent.
+        if len(smtp_server.messages) > k:
+            raise WorkerKilled
+        return execute(sql, params, many, context)
+
+    with pytest.raises(WorkerKilled), db_connection.execute_wrapper(die_after_k_accepted):
+        sending.deliveries_send(ids=[d.pk for d in deliveries])
+
+    rows = list(Delivery.objects.order_by("pk"))
+    assert [r.status for r in rows] == ["sent"] * k + ["sending"] * (8 - k)
+    received_ids = {m["Message-ID"] for m in smtp_server.messages}
+    ambiguous = [r for r in rows if r.status == "sending" and r.message_id in received_ids]
+    assert [r.pk for r in ambiguous] == [rows[k].pk]  # accepted, not recorded: the one in flight
+
+    time_machine.shift(sending.STUCK_AFTER + datetime.timedelta(minutes=1))
+    with commit():
+        tasks.sweep_deliveries.delay()
+
+    assert set(Delivery.objects.values_list("status", flat=True)) == {"sent"}
+    received = Counter(m["To"] for m in smtp_server.messages)
+    assert set(received) == {d.email for d in deliveries}
+    assert [address for address, n in received.items() if n > 1] == [rows[k].email]
+    assert max(received.values()) == 2
