@@ -208,7 +208,8 @@ def _send_one(connection, delivery: Delivery, plan: messages.Plan, ledger: "Ledg
         connection.send_messages([plan.message])
     except Exception as exc:  # SMTP, socket and anything the backend raises for this one message
         outcome = classify(exc, delivery.email)
-        logger.warning("Delivery %s to %s: %s", delivery.pk, delivery.email, outcome.text)
+        # The id, not the address: no personal data in logs.
+        logger.warning("Delivery %s: %s", delivery.pk, outcome.text)
         if outcome.temporary:
             ledger.release(delivery, outcome.text)
         else:

@@ -1,8 +1,12 @@
 """Rate limits on the public form (django-ratelimit), counted per client address in the cache."""
 
+import logging
+
 from django.conf import settings
 from django.shortcuts import render
 from django_ratelimit.core import get_usage
+
+logger = logging.getLogger(__name__)
 
 
 def registration_wait_seconds(request) -> int | None:
@@ -42,7 +46,13 @@ def answers_wait_seconds(request) -> int | None:
 
 def _count(request, *, group: str, key, rate: str) -> int | None:
     """Count this POST in `group`; the seconds to wait when over `rate`, else None."""
-    usage = get_usage(request, group=group, key=key, rate=rate, method="POST", increment=True)
+    try:
+        usage = get_usage(request, group=group, key=key, rate=rate, method="POST", increment=True)
+    except Exception:  # the cache (Redis) is down: redis, socket and backend errors of every kind
+        # Fail open, as RATELIMIT_FAIL_OPEN says for an empty counter: a registration must not fail because
+        # the counters cannot be reached (the failure drill drills/redis_outage.py checks this).
+        logger.warning("Rate limit %s not counted: the cache is unavailable", group, exc_info=True)
+        return None
     if usage is None or not usage["should_limit"]:
         return None
     # The counting window still holds in its last second (time_left 0): the client may go on one second later.

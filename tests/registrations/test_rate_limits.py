@@ -6,6 +6,7 @@ import pytest
 from django.test import Client, RequestFactory
 
 from config.client_ip import client_ip
+from registrations.models import Registration
 from tests.conftest import municipality
 from tests.registrations.conftest import form_data, page_text
 
@@ -95,3 +96,15 @@ def test_the_client_address(settings, proxies, forwarded, expected):
     settings.TRUSTED_PROXY_COUNT = proxies
     request = RequestFactory().get("/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR=forwarded)
     assert client_ip(request) == expected
+
+
+def test_with_the_cache_down_the_form_still_registers(workshop, settings):
+    # Redis holds the counters in production; when it is down the registration goes through (fail open).
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"}
+    }
+
+    response = post_from("10.0.0.9", form_data(municipality("0301")))
+
+    assert response.status_code == 302
+    assert Registration.objects.get().municipality.number == "0301"
