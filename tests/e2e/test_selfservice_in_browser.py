@@ -58,6 +58,7 @@ def test_the_contact_person_follows_the_emailed_link_adds_a_participant_and_answ
     context.add_cookies([english_cookie(live_server)])
     context.set_default_timeout(10_000)
     reader = context.new_page()
+    reader.bring_to_front()  # the first page still holds the window focus otherwise
     try:
         reader.goto(link)
         expect(reader.get_by_role("heading", level=1)).to_have_text("Your registration")
@@ -68,7 +69,10 @@ def test_the_contact_person_follows_the_emailed_link_adds_a_participant_and_answ
 
         reader.get_by_role("button", name="Add participant").click()
         third = reader.get_by_role("group", name="Participant 3")
-        expect(third.get_by_label("Name")).to_be_focused()
+        # Focus moved to the new row's first field. Checked on document.activeElement, because a second
+        # page may not hold the browser window's focus under load (Playwright would then say "inactive").
+        expect(third.get_by_label("Name")).to_be_visible()
+        reader.wait_for_function("document.activeElement && document.activeElement.name === 'participants-2-name'")
         assert reader.url == change_url  # the row was added in place (static/js/formset.js)
         fill_participant(reader, 3, "Nina Ny", "Other municipal service or sector")
         reader.get_by_role("button", name="Save changes").click()
