@@ -1,7 +1,9 @@
 """Reads on registrations that are more than a one-line query."""
 
+import threading
 from itertools import groupby
 
+from cachetools import TTLCache
 from django.db.models import Count, Q, QuerySet
 
 from registrations.models import Municipality, Registration
@@ -16,20 +18,40 @@ def municipalities_valid_for(*, workshop: Workshop):
     return Municipality.objects.valid_on(day)
 
 
-def municipalities_by_county(*, workshop: Workshop) -> list[tuple[str, list[tuple[int, str]]]]:
-    """(county, [(pk, name), …]) pairs in county-number order, for a grouped select.
+def municipalities_by_county(*, workshop: Workshop) -> list[tuple[str, tuple[tuple[int, str], ...]]]:
+    """(county, ((pk, name), …)) pairs in county-number order, for a grouped select.
 
-    Plain tuples, not model instances: the form renders ~360 of them on every page view.
+    Plain tuples, not model instances: the form renders ~360 of them on every page view. The list of a date
+    is kept in this process for MUNICIPALITIES_CACHE_SECONDS (the rows change with a data load, not with
+    use), and its tuples let ``widgets.GroupedSelect`` reuse the markup it wrote for them.
     """
+    day = workshop.event_date
+    with _municipalities_lock:
+        if day in _municipalities_cache:
+            return _municipalities_cache[day]
     rows = (
         municipalities_valid_for(workshop=workshop)
         .order_by("county_number", "county", "name")
         .values_list("county_number", "county", "pk", "name")
     )
-    return [
-        (county, [(pk, name) for _n, _c, pk, name in items])
+    groups = [
+        (county, tuple((pk, name) for _n, _c, pk, name in items))
         for (_n, county), items in groupby(rows, key=lambda row: (row[0], row[1]))
     ]
+    with _municipalities_lock:
+        _municipalities_cache[day] = groups
+    return groups
+
+
+MUNICIPALITIES_CACHE_SECONDS = 300
+_municipalities_cache: TTLCache = TTLCache(maxsize=32, ttl=MUNICIPALITIES_CACHE_SECONDS)
+_municipalities_lock = threading.Lock()
+
+
+def municipalities_cache_clear() -> None:
+    """Forget the kept lists (after loading municipality rows again)."""
+    with _municipalities_lock:
+        _municipalities_cache.clear()
 
 
 def sessions_annotate_seats(*, queryset: QuerySet[Session]) -> QuerySet[Session]:

@@ -8,6 +8,7 @@ built by Django as before.
 """
 
 from collections.abc import Callable
+from functools import lru_cache
 
 from django import forms
 from django.forms.utils import flatatt
@@ -55,19 +56,40 @@ class DirectEmailInput(DirectInputMixin, forms.EmailInput):
 
 
 class GroupedSelect(forms.Select):
+    """A select whose groups given as tuples (hashable) are written once and then reused from memory: the
+    municipalities of the registration form (``selectors.municipalities_by_county``)."""
+
     def render(self, name, value, attrs=None, renderer=None):
         final_attrs = self.build_attrs(self.attrs, attrs)
         selected = {str(v) for v in self.format_value(value)}
         parts = [f'<select name="{escape(name)}"{flatatt(final_attrs)}>']
         for group, options in self.choices:
-            if isinstance(options, (list, tuple)):
-                parts.append(f'<optgroup label="{escape(group)}">')
-                parts.extend(_option(v, label, selected) for v, label in options)
-                parts.append("</optgroup>")
+            if isinstance(options, tuple):
+                parts.append(_select_in(_optgroup(group, options), selected))
+            elif isinstance(options, list):
+                parts.append(_optgroup_html(group, options, selected))
             else:
                 parts.append(_option(group, options, selected))
         parts.append("</select>")
         return mark_safe("".join(parts))  # noqa: S308 - every value and label above went through escape()
+
+
+@lru_cache(maxsize=256)
+def _optgroup(group, options: tuple) -> str:
+    return _optgroup_html(group, options, set())
+
+
+def _optgroup_html(group, options, selected: set[str]) -> str:
+    return "".join(
+        [f'<optgroup label="{escape(group)}">', *(_option(v, lb, selected) for v, lb in options), "</optgroup>"]
+    )
+
+
+def _select_in(html: str, selected: set[str]) -> str:
+    """The group's markup with the chosen options marked (as _option writes them)."""
+    for value in selected:
+        html = html.replace(f'<option value="{escape(value)}">', f'<option value="{escape(value)}" selected>', 1)
+    return html
 
 
 def _option(value, label, selected: set[str]) -> str:

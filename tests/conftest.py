@@ -17,6 +17,7 @@ from config.celery import app as celery_app
 from registrations import services
 from registrations.models import Municipality, Role
 from registrations.municipality_data import municipalities_load
+from registrations.selectors import municipalities_cache_clear
 from registrations.services import ContactData, ParticipantData
 from workshops import audit
 from workshops import cache as workshops_cache
@@ -82,8 +83,9 @@ def _no_rate_limits():
 @pytest.fixture(autouse=True)
 def _no_cached_workshops():
     """Each test starts without the published workshops a previous test's requests kept (workshops/cache.py):
-    a rolled-back test sends no signal."""
+    a rolled-back test sends no signal; nor the municipality lists (a transactional test loads the rows again)."""
     workshops_cache.clear()
+    municipalities_cache_clear()
 
 
 @pytest.fixture(autouse=True)

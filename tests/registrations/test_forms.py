@@ -28,7 +28,7 @@ def test_the_municipality_choices_are_grouped_by_county(workshop):
     assert choices[0] == ("", "Velg kommune")
     counties = [county for county, _items in choices[1:]]
     assert counties[:3] == ["Oslo", "Rogaland", "Møre og Romsdal"]
-    assert ("Oslo", [(municipality("0301").pk, "Oslo")]) in choices
+    assert ("Oslo", ((municipality("0301").pk, "Oslo"),)) in choices
 
 
 def test_the_session_choice_and_input_question_appear_only_when_they_apply(workshop, overflow_session):

@@ -2,7 +2,9 @@ import datetime
 
 from registrations.models import Municipality
 from registrations.selectors import municipalities_by_county
+from registrations.widgets import GroupedSelect
 from tests.conftest import municipality
+from workshops import cache as workshops_cache
 
 
 def test_356_municipalities_in_11_counties_on_the_workshop_date(municipality_data):
@@ -38,3 +40,21 @@ def test_the_workshop_offers_its_day_grouped_by_county_in_county_order(workshop)
     assert [county for county, _ in groups][:3] == ["Oslo", "Rogaland", "Møre og Romsdal"]
     assert sum(len(items) for _, items in groups) == 356
     assert len(groups) == 11
+
+
+def test_the_list_is_read_once_per_process_and_the_chosen_municipality_is_marked(workshop, django_assert_num_queries):
+    workshop = workshops_cache.published_workshop(workshop.slug)  # as the page has it: its sessions loaded
+    municipalities_by_county(workshop=workshop)
+    with django_assert_num_queries(0):
+        groups = municipalities_by_county(workshop=workshop)
+    oslo, bergen = municipality("0301"), municipality("4601")
+    select = GroupedSelect(choices=[("", "Velg kommune"), *groups])
+
+    chosen = select.render("municipality", bergen.pk)
+    assert chosen.count(" selected") == 1
+    assert f'<option value="{bergen.pk}" selected>Bergen</option>' in chosen
+    assert f'<option value="{oslo.pk}">Oslo</option>' in chosen
+    # The markup written once for the groups is reused, never with an earlier choice left in it.
+    nothing = select.render("municipality", None)
+    assert nothing.count(" selected") == 1 and '<option value="" selected>Velg kommune</option>' in nothing
+    assert select.render("municipality", oslo.pk).count(" selected") == 1
