@@ -77,6 +77,8 @@ def run_with_production_settings(*args: str, **extra: str) -> subprocess.Complet
         "SECRET_KEY": secrets.token_urlsafe(64),
         "ALLOWED_HOSTS": "verksted.kulturskoleradet.no",
         "REDIS_URL": "redis://127.0.0.1:6379/0",  # not contacted: the checks only read the settings
+        "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
+        "EMAIL_URL": "smtp://smtp.example.no:587/?tls=True",
         **extra,
     }
     # DJANGO_ALLOW_ASYNC_UNSAFE: set by the browser tests' conftest in this process, never in production.
@@ -98,6 +100,15 @@ def test_production_without_a_shared_cache_refuses_to_start():
     result = run_with_production_settings("manage.py", "check", REDIS_URL="")
     assert result.returncode != 0
     assert "django_ratelimit.E003" in result.stderr
+
+
+def test_production_without_a_mail_server_or_broker_fails_the_deployment_checks():
+    result = run_with_production_settings(
+        "manage.py", "check", "--deploy", "--fail-level", "WARNING", EMAIL_URL="", CELERY_BROKER_URL=""
+    )
+    assert result.returncode != 0
+    assert "notifications.W001" in result.stderr
+    assert "notifications.W002" in result.stderr
 
 
 PRINT_SETTINGS = (
