@@ -51,6 +51,8 @@ from drills import common  # noqa: E402
 DRILL = "two_machines"
 PATH = "/workshops/kulturskole-3-0-demo/"
 DELEGATION = 3
+# Per day: a counting window that rolls over during the rush (and restarts the count) is unlikely.
+RATE = "100000/d"
 CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 STARTED_INPUT = re.compile(r'name="started" value="([^"]+)"')
 MUNICIPALITY_OPTION = re.compile(r'<option value="(\d+)"[^>]*>')
@@ -103,8 +105,11 @@ def production_env(env: dict) -> dict:
         "ALLOWED_HOSTS": "127.0.0.1",
         "SITE_URL": "https://workshops.drill.example",
         "LOG_LEVEL": "WARNING",
-        # As bench/registration_throughput.py: every client is 127.0.0.1 and posts within seconds.
-        "RATELIMIT_ENABLE": "0",
+        # Every client is 127.0.0.1 and posts within seconds: bench/registration_throughput.py turns the
+        # limit off. Here it stays on, at a rate the rush cannot reach, so that both servers count in the
+        # shared Redis (checked after the rush: shared_rate_count). The minimum fill time is off, as there.
+        "RATELIMIT_ENABLE": "1",
+        "RATELIMIT_REGISTRATION": RATE,
         "REGISTRATION_MIN_FILL_SECONDS": "0",
     }
 
@@ -220,6 +225,9 @@ def verify_rush(posts: list[Post], machines: list[Machine], municipalities, doub
     print(f"  POSTs per server (client's count, access log by status): {per_server}; answers {dict(statuses)}")
     both_served = all(n > 0 and sum(logged.values()) == n for n, logged in per_server.values())
 
+    counted = shared_rate_count()
+    print(f"  the rate limit's counter for 127.0.0.1 in the shared Redis: {counted} POSTs (sent {len(posts)})")
+
     server_errors = [p for p in posts if p.status >= 500]
     created = {p.municipality for p in posts if p.status == 302}
     refused = [p for p in posts if p.already_registered]
@@ -266,7 +274,19 @@ def verify_rush(posts: list[Post], machines: list[Machine], municipalities, doub
         and not mismatched
         and not over
         and both_served
+        and counted == len(posts)
     )
+
+
+def shared_rate_count() -> int | None:
+    """The registration POSTs from 127.0.0.1 the rate limit counted, read from the cache (the private
+    Redis) as the servers' throttle keeps it: the sum over both servers only if the counter is shared."""
+    from django.test import RequestFactory
+    from django_ratelimit.core import get_usage
+
+    request = RequestFactory().post(PATH, REMOTE_ADDR="127.0.0.1")
+    usage = get_usage(request, group="registrations.register", key="ip", rate=RATE, method="POST")
+    return usage["count"] if usage else None
 
 
 def main() -> int:
