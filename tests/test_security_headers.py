@@ -102,15 +102,6 @@ def test_production_without_a_shared_cache_refuses_to_start():
     assert "django_ratelimit.E003" in result.stderr
 
 
-def test_production_without_a_mail_server_or_broker_fails_the_deployment_checks():
-    result = run_with_production_settings(
-        "manage.py", "check", "--deploy", "--fail-level", "WARNING", EMAIL_URL="", CELERY_BROKER_URL=""
-    )
-    assert result.returncode != 0
-    assert "notifications.W001" in result.stderr
-    assert "notifications.W002" in result.stderr
-
-
 PRINT_SETTINGS = (
     "import django; django.setup(); from django.conf import settings as s; "
     "print(s.SECURE_SSL_REDIRECT, s.SECURE_HSTS_SECONDS, s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, "
