@@ -64,11 +64,11 @@ class Machine:
 
     def __init__(self, name: str, env: dict, tmp: Path, *, web_workers: int, concurrency: int):
         self.name = name
-        self.var_dir = tmp / name
-        self.var_dir.mkdir()
+        self.var_dir = tmp / name / "var"
+        self.var_dir.mkdir(parents=True)
         self.env = {**env, "VAR_DIR": str(self.var_dir)}
-        self.web = common.WebServer(self.env, self.var_dir / "gunicorn.log", workers=web_workers)
-        self.worker_log = self.var_dir / "worker.log"
+        self.web = common.WebServer(self.env, tmp / name / "gunicorn.log", workers=web_workers)
+        self.worker_log = tmp / name / "worker.log"
         self.worker = common.Worker(
             {**self.env, "LOG_LEVEL": "INFO"},
             self.worker_log,
@@ -87,6 +87,14 @@ class Machine:
     def stop(self) -> None:
         self.worker.stop()
         self.web.stop()
+
+    def local_files(self) -> list[str]:
+        """What the processes wrote to this machine's VAR_DIR, the collected static files aside."""
+        return sorted(
+            str(path.relative_to(self.var_dir))
+            for path in self.var_dir.rglob("*")
+            if path.is_file() and path.relative_to(self.var_dir).parts[0] != "static"
+        )
 
     def posts_logged(self) -> collections.Counter:
         """The registration POSTs in this server's access log, by status."""
@@ -373,8 +381,10 @@ def main() -> int:
             f"together {sum(shares.values())} of {mailbox.count()} received: "
             f"{'both sent part of it' if both_sent else 'NOT SPLIT ACROSS BOTH / NOT ALL ACCOUNTED FOR'}"
         )
+        local = {machine.name: machine.local_files() for machine in machines}
+        print(f"  files written to each machine's VAR_DIR besides its static files: {local}")
         print(f"  whole drill {time.monotonic() - began:.1f} s")
-        return common.verdict(rush_ok and once and both_sent)
+        return common.verdict(rush_ok and once and both_sent and not any(local.values()))
     except SystemExit:
         for machine in machines:
             common.print_worker_log(machine.worker_log)
