@@ -77,10 +77,12 @@ class Machine:
             loglevel="INFO",
         )
 
-    def start(self) -> None:
+    def collectstatic(self) -> subprocess.Popen:
         # README.md's production step 3, on this machine: the manifest storage needs its own collected files.
         command = [str(common.VENV_BIN / "python"), "manage.py", "collectstatic", "--noinput", "-v0"]
-        subprocess.run(command, cwd=common.ROOT, env=self.env, check=True)
+        return subprocess.Popen(command, cwd=common.ROOT, env=self.env)
+
+    def start(self) -> None:
         self.web.start()
         self.worker.start()
 
@@ -334,6 +336,8 @@ def main() -> int:
         machines = [
             Machine(f"m{i}", shared, tmp, web_workers=args.web_workers, concurrency=args.concurrency) for i in (1, 2)
         ]
+        if any(collect.wait(timeout=120) for collect in [machine.collectstatic() for machine in machines]):
+            raise SystemExit("FAIL: collectstatic failed")
         for machine in machines:
             machine.start()
         for machine in machines:
