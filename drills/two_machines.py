@@ -109,8 +109,8 @@ def production_env(env: dict) -> dict:
     return {
         **env,
         "DEBUG": "0",
-        # The same on every machine: the CSRF token and the form's signed time stamp made by one server
-        # are checked by the other.
+        # The same on every machine: the form's signed time stamp and the session data (signed in the
+        # database) one server makes are read by the other.
         "SECRET_KEY": secrets.token_urlsafe(50),
         "ALLOWED_HOSTS": "127.0.0.1",
         "SITE_URL": "https://workshops.drill.example",
