@@ -287,6 +287,9 @@ RATELIMIT_IP_META_KEY = "config.client_ip.client_ip"
 RATELIMIT_FAIL_OPEN = True
 # The registration form is refused if sent sooner than this after it was shown (bots are fast).
 REGISTRATION_MIN_FILL_SECONDS = env.int("REGISTRATION_MIN_FILL_SECONDS", 3, validate=Range(min=0))
+# Each process keeps a published workshop (sessions, questions) this many seconds for the public pages;
+# a change made in another process shows within this time (workshops/cache.py). 0: read it every time.
+WORKSHOP_CACHE_SECONDS = env.int("WORKSHOP_CACHE_SECONDS", 5, validate=Range(min=0))
 
 # Admin login: django-axes locks a username from one address out after repeated failures.
 AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]

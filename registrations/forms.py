@@ -21,7 +21,7 @@ from registrations.models import ANSWER_MAX_LENGTH, Municipality, Role
 from registrations.participant_rows import participant_from_row
 from registrations.selectors import municipalities_by_county
 from registrations.services import ContactData, ParticipantData
-from registrations.widgets import GroupedSelect, LazyChoices
+from registrations.widgets import DirectEmailInput, DirectTextInput, GroupedSelect, LazyChoices
 from workshops.formatting import format_span
 from workshops.models import Workshop
 
@@ -81,19 +81,19 @@ class RegistrationForm(BotChecks):
     # The contact person is the one filling in the form: the browser may offer their own name, email, phone
     # (autocomplete purposes, WCAG 1.3.5).
     contact_name = SingleLineCharField(
-        label=_("Name"), max_length=200, widget=forms.TextInput(attrs={"autocomplete": "name"})
+        label=_("Name"), max_length=200, widget=DirectTextInput(attrs={"autocomplete": "name"})
     )
     contact_email = forms.EmailField(
         label=_("Email"),
         max_length=EMAIL_MAX_LENGTH,
         help_text=_("The confirmation and the link for changing the registration are sent here."),
-        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+        widget=DirectEmailInput(attrs={"autocomplete": "email"}),
     )
     contact_phone = SingleLineCharField(
         label=_("Phone (optional)"),
         max_length=30,
         required=False,
-        widget=forms.TextInput(attrs={"autocomplete": "tel", "type": "tel"}),
+        widget=DirectTextInput(attrs={"autocomplete": "tel", "type": "tel"}),
     )
     # Against simple bots, never a CAPTCHA: a field only bots fill in, and when the form was first shown.
 
@@ -132,15 +132,18 @@ class RegistrationForm(BotChecks):
 
 
 class ParticipantForm(forms.Form):
-    name = SingleLineCharField(label=_("Name"), max_length=200)
-    email = forms.EmailField(label=_("Email"), max_length=EMAIL_MAX_LENGTH)
+    # Widgets that write their markup directly (registrations/widgets.py): a page has up to 5 fields per row.
+    name = SingleLineCharField(label=_("Name"), max_length=200, widget=DirectTextInput)
+    email = forms.EmailField(label=_("Email"), max_length=EMAIL_MAX_LENGTH, widget=DirectEmailInput)
     phone = SingleLineCharField(
-        label=_("Phone (optional)"), max_length=30, required=False, widget=forms.TextInput(attrs={"type": "tel"})
+        label=_("Phone (optional)"), max_length=30, required=False, widget=DirectTextInput(attrs={"type": "tel"})
     )
     role = forms.ChoiceField(
-        label=_("Role"), choices=[("", _("Choose role")), *((value, capfirst(label)) for value, label in Role.choices)]
+        label=_("Role"),
+        choices=[("", _("Choose role")), *((value, capfirst(label)) for value, label in Role.choices)],
+        widget=GroupedSelect,
     )
-    title = SingleLineCharField(label=_("Job title or organisation"), max_length=200)
+    title = SingleLineCharField(label=_("Job title or organisation"), max_length=200, widget=DirectTextInput)
 
     # Autocomplete purposes (WCAG 1.3.5). Each row is a section of its own: autofill fills one person's
     # row (often the contact person is participant 1), never every row with the same person.

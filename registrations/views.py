@@ -8,9 +8,8 @@ Views only bind forms and call services; every rule is in ``registrations.servic
 import datetime
 
 from django.conf import settings
-from django.db.models import Prefetch
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.views.decorators.cache import never_cache
@@ -19,7 +18,7 @@ from django.views.decorators.http import require_http_methods
 from registrations import access, forms, participant_rows, services, throttle
 from registrations.errors import RegistrationError
 from registrations.selectors import sessions_with_seats
-from workshops import audit
+from workshops import audit, cache
 from workshops.models import Session, Workshop
 
 
@@ -27,10 +26,11 @@ def _contact_email() -> str:
     return settings.EMAIL_REPLY_TO[0] if settings.EMAIL_REPLY_TO else ""
 
 
-def _published_workshops():
-    return Workshop.objects.filter(is_published=True).prefetch_related(
-        Prefetch("sessions", queryset=Session.objects.order_by("starts_at", "pk"))
-    )
+def published_workshop_or_404(slug: str) -> Workshop:
+    workshop = cache.published_workshop(slug)
+    if workshop is None:
+        raise Http404
+    return workshop
 
 
 def _workshop_facts(workshop: Workshop) -> dict:
@@ -53,7 +53,9 @@ def _workshop_facts(workshop: Workshop) -> dict:
 def workshop_list(request):
     now = timezone.now()
     workshops = [
-        w for w in _published_workshops() if services.registration_is_open(workshop=w, now=now) or _not_over(w, now)
+        w
+        for w in cache.published_workshops()
+        if services.registration_is_open(workshop=w, now=now) or _not_over(w, now)
     ]
     return render(request, "registrations/workshop_list.html", {"items": [_workshop_facts(w) for w in workshops]})
 
@@ -64,7 +66,7 @@ def _not_over(workshop: Workshop, now: datetime.datetime) -> bool:
 
 @require_http_methods(["GET", "HEAD", "POST"])
 def register(request, slug: str):
-    workshop = get_object_or_404(_published_workshops(), slug=slug)
+    workshop = published_workshop_or_404(slug)
     if request.method == "POST":
         wait = throttle.registration_wait_seconds(request)
         if wait is not None:

@@ -15,7 +15,7 @@ from registrations import services, tasks, throttle
 from registrations.errors import RegistrationError
 from registrations.forms_links import DisputeForm, LostLinkForm
 from registrations.selectors import municipalities_valid_for, registration_active
-from registrations.views import _contact_email, _published_workshops
+from registrations.views import _contact_email, published_workshop_or_404
 from workshops import audit
 
 
@@ -28,7 +28,7 @@ def lost_link(request: HttpRequest, slug: str) -> HttpResponse:
     either way, and the worker looks up the registration and writes the email to the outbox. So the
     answer, its status and its timing are the same for a registered and an unregistered municipality.
     """
-    workshop = get_object_or_404(_published_workshops(), slug=slug)
+    workshop = published_workshop_or_404(slug)
     if request.method == "POST":
         wait = throttle.public_request_wait_seconds(request, group="registrations.lost_link")
         if wait is not None:
@@ -58,7 +58,7 @@ def dispute(request: HttpRequest, slug: str, municipality_id: int) -> HttpRespon
     The page and its answer are the same whether or not the municipality is registered; the dispute is
     recorded (and the contact person told) only when it is.
     """
-    workshop = get_object_or_404(_published_workshops(), slug=slug)
+    workshop = published_workshop_or_404(slug)
     municipality = get_object_or_404(municipalities_valid_for(workshop=workshop), pk=municipality_id)
     context = {"workshop": workshop, "municipality": municipality, "contact_email": _contact_email()}
     if request.method == "POST":

@@ -19,6 +19,7 @@ from registrations.models import Municipality, Role
 from registrations.municipality_data import municipalities_load
 from registrations.services import ContactData, ParticipantData
 from workshops import audit
+from workshops import cache as workshops_cache
 from workshops.models import ActionLog, ReflectionQuestion, Session, Workshop
 
 OSLO = ZoneInfo("Europe/Oslo")
@@ -76,6 +77,13 @@ def _no_rate_limits():
     tests and workers. tests/registrations/test_rate_limits.py turns the limits on, with its own counters."""
     with override_settings(RATELIMIT_ENABLE=False):
         yield
+
+
+@pytest.fixture(autouse=True)
+def _no_cached_workshops():
+    """Each test starts without the published workshops a previous test's requests kept (workshops/cache.py):
+    a rolled-back test sends no signal."""
+    workshops_cache.clear()
 
 
 @pytest.fixture(autouse=True)

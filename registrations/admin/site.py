@@ -88,4 +88,3 @@ AXES_MESSAGES = (
     gettext_noop("access log"),
     gettext_noop("access logs"),
 )
-

@@ -38,6 +38,9 @@ def answers_check_open(*, workshop: Workshop, now: datetime.datetime | None = No
 
 def answers_questions(*, workshop: Workshop) -> list[ReflectionQuestion]:
     """The questions a delegation answers, in order: the workshop's questions that are not drafts."""
+    loaded = getattr(workshop, "published_questions", None)  # workshops.cache.published_workshops()
+    if loaded is not None:
+        return list(loaded)
     return list(ReflectionQuestion.objects.filter(workshop=workshop).published().order_by("position", "pk"))
 
 

@@ -1,5 +1,7 @@
 """Refused submissions of the public form: the exact message, where it is shown, and nothing saved."""
 
+import re
+
 import pytest
 
 from registrations.models import Participant, Registration, Role
@@ -112,6 +114,10 @@ def test_it_asks_for_the_missing_fields_next_to_them_and_in_the_summary(en_clien
     assert element_text(response, "id_participants-0-email_error") == "Enter a valid email address."
     content = response.content.decode()
     assert 'aria-describedby="id_contact_email_helptext id_contact_email_error"' in content
+    # Marked invalid for sight (Bootstrap's red border) and for assistive technology; the valid field is not.
+    assert re.search(r'<input type="email" name="contact_email"[^>]*aria-invalid="true"[^>]*is-invalid', content)
+    assert re.search(r'<input type="text" name="participants-0-name"[^>]*class="form-control"[^>]*>', content)
+    assert 'name="participants-0-name" aria-invalid' not in content
     assert 'role="alert" tabindex="-1"' in content
     assert nothing_saved()
 

@@ -1,0 +1,113 @@
+"""Where a registration POST spends its time: cProfile over N POSTs in-process, and the queries of one.
+
+Run after bench/registration_throughput.py (it uses that database, ``workshops_bench``, already migrated and
+seeded); the registrations are removed first, so every POST registers a new delegation of three.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/workshops_bench REDIS_URL=redis://127.0.0.1:6379/9 \\
+        .venv/bin/python bench/registration_profile.py [-n 200] [--sort tottime] [--queries]
+
+Prints milliseconds (wall and CPU) per POST, the query count of one POST (and the queries with --queries),
+and the profile's top functions.
+"""
+
+import argparse
+import cProfile
+import os
+import pstats
+import re
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
+os.environ.setdefault("DEBUG", "0")
+os.environ.setdefault("SECRET_KEY", "bench-only")
+os.environ.setdefault("TRUSTED_PROXY_COUNT", "1")
+os.environ.setdefault("REGISTRATION_MIN_FILL_SECONDS", "0")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("-n", type=int, default=200, help="POSTs to profile (default 200)")
+    parser.add_argument("--sort", default="cumulative", help="pstats sort key (default cumulative)")
+    parser.add_argument("--top", type=int, default=45)
+    parser.add_argument("--queries", action="store_true", help="print the SQL of one POST")
+    parser.add_argument("--plain", action="store_true", help="no profiler: the plain cost per POST")
+    args = parser.parse_args()
+
+    import django
+
+    django.setup()
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from bench import rush
+    from registrations.models import Municipality
+    from workshops.models import Workshop
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "TRUNCATE registrations_registration, notifications_delivery, notifications_mailing, "
+            "notifications_ledgerentry, workshops_actionlog, django_session CASCADE"
+        )
+    workshop = Workshop.objects.get(slug="kulturskole-3-0-demo")
+    path = f"/workshops/{workshop.slug}/"
+    client = Client(HTTP_X_FORWARDED_PROTO="https", HTTP_X_FORWARDED_FOR="10.0.0.1")
+    page = client.get(path, secure=True).content.decode()
+    ids = rush.MUNICIPALITY_OPTION.findall(page)
+    if len(ids) < args.n + 1:
+        sys.exit(f"only {len(ids)} municipalities to register")
+    if not Municipality.objects.filter(pk=ids[0]).exists():
+        sys.exit("the page offers unknown municipalities")
+
+    def post(pk: str, c: Client) -> None:
+        page = c.get(path, secure=True).content.decode()
+        form = rush.Form(
+            server=rush.Server("testserver", 443),
+            path=path,
+            municipality=pk,
+            cookie="",
+            token=rush.CSRF_INPUT.search(page).group(1),
+            started=rush.STARTED_INPUT.search(page).group(1),
+            address="10.0.0.1",
+        )
+        return form
+
+    # One POST with its queries, then N under the profiler (each form loaded first, not profiled).
+    first = post(ids[0], client)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(path, rush.delegation_fields(first), secure=True, HTTP_ORIGIN="https://testserver")
+    if response.status_code != 302:
+        problems = re.findall(r"invalid-feedback[^>]*>([^<]+)", response.content.decode())
+        sys.exit(f"the POST answered {response.status_code}: {problems}")
+    print(f"queries in one registration POST: {len(queries)}")
+    if args.queries:
+        for q in queries.captured_queries:
+            print(f"  {q['time']}s  {q['sql'][:220]}")
+
+    clients = [
+        Client(HTTP_X_FORWARDED_PROTO="https", HTTP_X_FORWARDED_FOR=f"10.1.{i // 250}.{i % 250 + 1}")
+        for i in range(args.n)
+    ]
+    forms = [post(pk, c) for pk, c in zip(ids[1 : args.n + 1], clients, strict=True)]
+    profiler = cProfile.Profile()
+    wall, cpu = time.perf_counter(), time.process_time()
+    if not args.plain:
+        profiler.enable()
+    for form, c in zip(forms, clients, strict=True):
+        response = c.post(path, rush.delegation_fields(form), secure=True, HTTP_ORIGIN="https://testserver")
+        assert response.status_code == 302, response.status_code
+    profiler.disable()
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    under = "plain" if args.plain else "under the profiler: about twice the plain cost"
+    print(f"{args.n} POSTs: {wall * 1000 / args.n:.1f} ms wall, {cpu * 1000 / args.n:.1f} ms CPU per POST ({under})")
+    if args.plain:
+        return
+    pstats.Stats(profiler).strip_dirs().sort_stats(args.sort).print_stats(args.top)
+
+
+if __name__ == "__main__":
+    main()
