@@ -8,19 +8,23 @@ drill's own database (`<DATABASE_URL name>_drill_two_machines`, demo workshop se
 broker and cache (sessions are in the database), the same SECRET_KEY and SITE_URL, and one SMTP server
 (aiosmtpd, in this process).
 
-1. The rush: each municipality of the demo's date (or the first --municipalities) loads the registration
-   page and POSTs its delegation of three; requests alternate between the servers, and --doubles of the
-   municipalities submit twice at the same moment, one POST to each server. The rate limit is off and
-   the minimum fill time 0, as in bench/registration_throughput.py: every client is 127.0.0.1 and posts
-   within seconds.
-2. Checks: one active delegation per municipality, the second of each double answered "already
-   registered" (not a 500), no POST answered with a server error, every delegation whole (three
-   participants; confirmed with a session, waitlisted without), no session over capacity, and both servers
-   served part of the rush (counted by the client, and in each server's access log).
+1. The rush (bench/rush.py, as bench/registration_throughput.py runs it): each municipality of the demo's
+   date (or the first --municipalities) loads the registration page and, after the minimum fill time,
+   POSTs its delegation of three; the forms go round-robin over the servers, and --doubles of the
+   municipalities load it twice and POST both at the same moment, one to each server. The rate limit and
+   the minimum fill time are at their production defaults: each browser has its own address, appended to
+   X-Forwarded-For as by the proxy in front (TRUSTED_PROXY_COUNT=1).
+2. Checks: no POST answered with a server error; one active delegation per municipality, the other POST of
+   each double answered "already registered"; every delegation whole (three participants; confirmed with
+   a session, waitlisted without); no session over capacity (--capacity sets the main session's seats);
+   both servers served part of the rush (the client's count, and each server's access log); each receipt
+   opens on the other server with the session cookie the POST set (sessions in the database, signed with
+   the shared key); and one client address posting to both servers in turn is refused at the limit's
+   31st POST (the counter is in the shared Redis, not in a process).
 3. The fan-out: once the confirmations are out, the material mailing is released and queued; both workers
    take from the one queue. Checks: every delivery row sent, every address received each of its mailings
    exactly once (confirmation, material), and both workers sent part of it (each worker logs the result of
-   every send task).
+   every send task). Last, nothing but the collected static files was written to a machine's VAR_DIR.
 
 Prints the figures; exit 1 if a check fails.
 
@@ -30,32 +34,23 @@ Prints the figures; exit 1 if a check fails.
 
 import argparse
 import collections
-import dataclasses
-import http.client
 import io
 import os
 import re
 import secrets
 import subprocess
 import sys
-import threading
 import time
 import urllib.parse
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench import rush  # noqa: E402
 from drills import common  # noqa: E402
 
 DRILL = "two_machines"
 PATH = "/workshops/kulturskole-3-0-demo/"
-DELEGATION = 3
-# Per day: a counting window that rolls over during the rush (and restarts the count) is unlikely.
-RATE = "100000/d"
-CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
-STARTED_INPUT = re.compile(r'name="started" value="([^"]+)"')
-MUNICIPALITY_OPTION = re.compile(r'<option value="(\d+)"[^>]*>')
 ACCESS_POST = re.compile(r'"POST (/\S*) HTTP/[\d.]+" (\d{3}) ')
 
 
@@ -115,160 +110,107 @@ def production_env(env: dict) -> dict:
         "ALLOWED_HOSTS": "127.0.0.1",
         "SITE_URL": "https://workshops.drill.example",
         "LOG_LEVEL": "WARNING",
-        # Every client is 127.0.0.1 and posts within seconds: bench/registration_throughput.py turns the
-        # limit off. Here it stays on, at a rate the rush cannot reach, so that both servers count in the
-        # shared Redis (checked after the rush: shared_rate_count). The minimum fill time is off, as there.
-        "RATELIMIT_ENABLE": "1",
-        "RATELIMIT_REGISTRATION": RATE,
-        "REGISTRATION_MIN_FILL_SECONDS": "0",
+        # As bench/registration_throughput.py: the rate limit and the minimum fill time at their production
+        # defaults; each browser of the rush has its own address, which the proxy in front appends to
+        # X-Forwarded-For (bench/rush.py), and the rush waits out the fill time after loading the forms.
+        "TRUSTED_PROXY_COUNT": "1",
     }
 
 
-@dataclasses.dataclass
-class Post:
-    municipality: str
-    port: int  # the server that answered the POST
-    status: int
-    already_registered: bool  # the form again, saying the municipality is registered
-    receipt: int | None = None  # the receipt page's status, asked of the other server with the session cookie
+def receipt_elsewhere(outcome: rush.Outcome, other: rush.Server) -> int:
+    """Open the receipt a successful POST redirected to on the other server, with the session cookie the POST
+    set: 200 only if that server reads the session (in the shared database, signed with the shared key)."""
+    location = next(v for k, v in outcome.headers if k.lower() == "location")
+    session = next(v.split(";")[0] for k, v in outcome.headers if k.lower() == "set-cookie" and "sessionid=" in v)
+    return rush.request(other, "GET", location, headers={"Cookie": session})[0]
 
 
-def rush_municipalities(port: int, limit: int) -> list[str]:
-    status, _headers, page = _request(port, "GET", PATH)
-    if status != 200:
-        raise SystemExit(f"FAIL: the registration page answered {status}")
-    found = MUNICIPALITY_OPTION.findall(page)
-    return found[:limit] if limit else found
+def shared_rate_limit(servers: list[rush.Server], form: rush.Form) -> tuple[list[int], bool]:
+    """POST from one new client address, alternating between the servers, until the rate limit must refuse.
 
-
-def rush(ports: list[int], municipalities: list[str], doubles: set[str], *, clients: int) -> list[Post]:
-    """Every municipality POSTs its delegation; the doubles POST twice at once, one to each server.
-
-    Each submission loads the page first (its own CSRF cookie, token and signed time stamp) from the other
-    server than the one it posts to, so every POST carries what a different machine made.
+    Every POST of the form counts, valid or not; the limit (RATELIMIT_REGISTRATION, 30 a minute) holds for
+    the address over both servers only if both count in the shared Redis. Starts in a fresh counting window
+    if the current one ends within 10 s, so the count does not restart halfway.
+    Returns the statuses and whether the last POST, and only it, was refused (429).
     """
-    submissions = []  # (municipality, the server to post to, the form loaded from the other one)
-    for i, pk in enumerate(municipalities):
-        targets = [ports[i % 2], ports[(i + 1) % 2]] if pk in doubles else [ports[i % 2]]
-        submissions.append([(pk, port, _load(_other(ports, port))) for port in targets])
+    from django.conf import settings
+    from django.test import RequestFactory
+    from django_ratelimit.core import _split_rate, get_usage
 
-    def job(group):
-        if len(group) == 1:
-            return [_post(ports, *group[0])]
-        barrier = threading.Barrier(len(group))
-        with ThreadPoolExecutor(len(group)) as pair:
-            return list(pair.map(lambda submission: _post(ports, *submission, barrier=barrier), group))
-
-    with ThreadPoolExecutor(clients) as pool:
-        return [post for group in pool.map(job, submissions) for post in group]
-
-
-def _other(ports: list[int], port: int) -> int:
-    return ports[1] if port == ports[0] else ports[0]
-
-
-def _load(port: int) -> tuple[str, str, str, int]:
-    status, headers, page = _request(port, "GET", PATH)
-    if status != 200:
-        raise SystemExit(f"FAIL: the registration page on :{port} answered {status}")
-    cookie = next(v.split(";")[0] for k, v in headers if k.lower() == "set-cookie" and "csrftoken" in v)
-    return cookie, CSRF_INPUT.search(page).group(1), STARTED_INPUT.search(page).group(1), port
-
-
-def _post(ports, pk, port, form, barrier=None) -> Post:
-    cookie, token, started, _loaded_from = form
-    fields = {
-        "csrfmiddlewaretoken": token,
-        "started": started,
-        "municipality": pk,
-        "contact_name": "Kari Kontakt",
-        "contact_email": f"kontakt{pk}@kommune.example",
-        "participants-TOTAL_FORMS": str(DELEGATION),
-        "participants-INITIAL_FORMS": "0",
-    }
-    for i, role in enumerate(["culture_school_leader", "municipal_leader", "municipal_service"][:DELEGATION]):
-        fields |= {
-            f"participants-{i}-name": f"Person {pk}-{i}",
-            f"participants-{i}-email": f"p{pk}-{i}@kommune.example",
-            f"participants-{i}-role": role,
-            f"participants-{i}-title": "Leder",
+    address = "10.250.0.1"
+    limit, _period = _split_rate(settings.RATELIMIT_REGISTRATION)
+    probe = RequestFactory().post(PATH, REMOTE_ADDR=address)
+    usage = get_usage(
+        probe, group="registrations.register", key="ip", rate=settings.RATELIMIT_REGISTRATION, method="POST"
+    )
+    if usage and usage["time_left"] < 10:
+        time.sleep(usage["time_left"] + 1)
+    body = urllib.parse.urlencode({"csrfmiddlewaretoken": form.token, "started": form.started})
+    statuses = []
+    for i in range(limit + 1):
+        server = servers[i % 2]
+        headers = {
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Cookie": form.cookie,
+            "Origin": server.origin,
+            "Referer": f"{server.origin}{PATH}",
+            "X-Forwarded-For": address,
         }
-    headers = {
-        "Content-Type": "application/x-www-form-urlencoded",
-        "Cookie": cookie,
-        "Referer": f"https://127.0.0.1:{port}{PATH}",
-    }
-    if barrier:
-        barrier.wait(timeout=30)
-    status, response_headers, body = _request(port, "POST", PATH, urllib.parse.urlencode(fields), headers)
-    post = Post(pk, port, status, already_registered=status == 200 and f'?municipality={pk}"' in body)
-    if status == 302:
-        # The receipt, from the other machine: the session the POST wrote is in the shared database.
-        location = dict((k.lower(), v) for k, v in response_headers)["location"]
-        session = next(v.split(";")[0] for k, v in response_headers if k.lower() == "set-cookie" and "sessionid" in v)
-        post.receipt = _request(_other(ports, port), "GET", location, headers={"Cookie": session})[0]
-    return post
+        statuses.append(rush.request(server, "POST", PATH, body, headers)[0])
+    return statuses, statuses[-1] == 429 and 429 not in statuses[:-1]
 
 
-def _request(port: int, method: str, path: str, body: str | None = None, headers: dict | None = None):
-    # As the TLS-terminating proxy in front forwards it (SECURE_PROXY_SSL_HEADER): no redirect to https.
-    headers = {"X-Forwarded-Proto": "https", **(headers or {})}
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-    try:
-        conn.request(method, path, body=body, headers=headers)
-        response = conn.getresponse()
-        return response.status, response.getheaders(), response.read().decode()
-    finally:
-        conn.close()
-
-
-def verify_rush(posts: list[Post], machines: list[Machine], municipalities, doubles, workshop, *, seconds) -> bool:
+def verify_rush(result: rush.RushResult, forms: list[rush.Form], machines: list[Machine], workshop) -> bool:
+    """The rush's answers (client side and each server's access log) and what the database holds after it."""
     from django.db.models import Count
 
     from registrations.models import Registration
     from workshops.models import Session
 
-    by_port = collections.Counter(post.port for post in posts)
-    statuses = collections.Counter(post.status for post in posts)
-    print(f"  rush: {len(posts)} POSTs in {seconds:.1f} s, the forms' GETs before them included")
-    per_server = {m.name: (by_port[m.web.port], dict(m.posts_logged())) for m in machines}
-    print(f"  POSTs per server (client's count, access log by status): {per_server}; answers {dict(statuses)}")
+    outcomes = result.outcomes
+    municipalities = {form.municipality for form in forms}
+    doubles = len(forms) - len(municipalities)
+    by_port = result.per_server()
+    per_server = {m.name: (by_port.get(m.web.port, 0), dict(m.posts_logged())) for m in machines}
+    print(
+        f"  rush: {len(outcomes)} POSTs in {result.seconds:.1f} s ({result.rps:.0f}/s, p50 "
+        f"{result.percentile(0.5) * 1000:.0f} ms, p95 {result.percentile(0.95) * 1000:.0f} ms)"
+    )
+    print(f"  POSTs per server (client's count, access log by status): {per_server}")
     both_served = all(n > 0 and sum(logged.values()) == n for n, logged in per_server.values())
 
-    counted = shared_rate_count()
-    print(f"  the rate limit's counter for 127.0.0.1 in the shared Redis: {counted} POSTs (sent {len(posts)})")
-
-    server_errors = [p for p in posts if p.status >= 500]
-    created = {p.municipality for p in posts if p.status == 302}
-    refused = [p for p in posts if p.already_registered]
-    unexpected = [p for p in posts if p.status != 302 and not p.already_registered]
-    receipts = collections.Counter(p.receipt for p in posts if p.status == 302)
+    created = [o for o in outcomes if o.status == 302]
+    refused = [o for o in outcomes if o.status == 200 and f'?municipality={o.municipality}"' in o.body]
+    unexpected = [(o.municipality, o.status) for o in outcomes if o.status != 302 and o not in refused]
+    server_errors = [o for o in outcomes if o.status >= 500]
     print(
         f"  registered {len(created)} of {len(municipalities)}; answered «already registered» {len(refused)} "
-        f"(doubles {len(doubles)}); other answers {[(p.municipality, p.status) for p in unexpected][:5] or 'none'}; "
+        f"(municipalities posting twice: {doubles}); other answers {unexpected[:5] or 'none'}; "
         f"server errors {len(server_errors)}"
     )
-    print(f"  receipt pages opened on the other server with the POST's session cookie: {dict(receipts)}")
+    servers = {machine.web.port: rush.Server("127.0.0.1", machine.web.port) for machine in machines}
+    receipts = collections.Counter(
+        receipt_elsewhere(o, next(s for port, s in servers.items() if port != o.server.port)) for o in created
+    )
+    print(f"  receipts opened on the other server with the session cookie the POST set: {dict(receipts)}")
 
     active = Registration.objects.filter(workshop=workshop).exclude(status=Registration.Status.CANCELLED)
-    per_municipality = collections.Counter(active.values_list("municipality_id", flat=True))
-    not_one = sorted(str(m) for m in municipalities if per_municipality[int(m)] != 1)
-    whole = active.annotate(n=Count("participants")).exclude(n=DELEGATION).count()
+    per_municipality = collections.Counter(str(pk) for pk in active.values_list("municipality_id", flat=True))
+    not_one = sorted(m for m in municipalities if per_municipality[m] != 1)
+    not_whole = active.annotate(n=Count("participants")).exclude(n=len(rush.ROLES)).count()
     mismatched = (
         active.filter(status=Registration.Status.CONFIRMED, session__isnull=True).count()
         + active.filter(status=Registration.Status.WAITLISTED, session__isnull=False).count()
     )
     by_status = dict(collections.Counter(active.values_list("status", flat=True)))
     print(
-        f"  active delegations {active.count()} {by_status}; "
-        f"municipalities without exactly one: {not_one or 'none'}; delegations not whole: {whole}; "
-        f"status and session mismatched: {mismatched}"
+        f"  active delegations {active.count()} {by_status}; municipalities without exactly one: "
+        f"{not_one or 'none'}; delegations not whole: {not_whole}; status and session mismatched: {mismatched}"
     )
     over = []
     for session in Session.objects.filter(workshop=workshop).order_by("starts_at"):
-        taken = Registration.objects.filter(session=session, status=Registration.Status.CONFIRMED).aggregate(
-            n=Count("participants")
-        )["n"]
+        confirmed = Registration.objects.filter(session=session, status=Registration.Status.CONFIRMED)
+        taken = confirmed.aggregate(n=Count("participants"))["n"]
         state = "open" if session.is_open else "closed"
         print(f"  session {session.label}: {taken} of {session.capacity} seats, {state}")
         if taken > session.capacity:
@@ -277,26 +219,15 @@ def verify_rush(posts: list[Post], machines: list[Machine], municipalities, doub
         not server_errors
         and not unexpected
         and len(created) == len(municipalities)
-        and len(refused) == len(doubles)
+        and len(refused) == doubles
         and set(receipts) == {200}
+        and active.count() == len(municipalities)
         and not not_one
-        and not whole
+        and not not_whole
         and not mismatched
         and not over
         and both_served
-        and counted == len(posts)
     )
-
-
-def shared_rate_count() -> int | None:
-    """The registration POSTs from 127.0.0.1 the rate limit counted, read from the cache (the private
-    Redis) as the servers' throttle keeps it: the sum over both servers only if the counter is shared."""
-    from django.test import RequestFactory
-    from django_ratelimit.core import get_usage
-
-    request = RequestFactory().post(PATH, REMOTE_ADDR="127.0.0.1")
-    usage = get_usage(request, group="registrations.register", key="ip", rate=RATE, method="POST")
-    return usage["count"] if usage else None
 
 
 def main() -> int:
@@ -345,17 +276,21 @@ def main() -> int:
             print(f"  {machine.name}: gunicorn :{machine.web.port} /healthz {health}; worker -n {machine.worker.name}")
         print(f"{DRILL}: up in {time.monotonic() - began:.1f} s")
 
-        ports = [machine.web.port for machine in machines]
-        municipalities = rush_municipalities(ports[0], args.municipalities)
-        doubles = set(municipalities[:: max(1, round(1 / args.doubles))]) if args.doubles > 0 else set()
+        servers = [rush.Server("127.0.0.1", machine.web.port) for machine in machines]
+        forms = rush.form_sessions(servers, PATH, duplicate_share=args.doubles, limit=args.municipalities or None)
+        time.sleep(rush.MIN_FILL_SECONDS)  # REGISTRATION_MIN_FILL_SECONDS as in production
         print(
-            f"  rush: {len(municipalities)} municipalities, {len(doubles)} of them twice at once (one POST to "
-            f"each server), {args.clients} clients"
+            f"  rush: {len({f.municipality for f in forms})} municipalities, {len(forms)} forms loaded round-robin "
+            f"(those posting twice: one to each server, at once), {args.clients} clients"
         )
         started = time.monotonic()
-        posts = rush(ports, municipalities, doubles, clients=args.clients)
-        rush_seconds = time.monotonic() - started
-        rush_ok = verify_rush(posts, machines, municipalities, doubles, workshop, seconds=rush_seconds)
+        result = rush.rush(forms, args.clients)
+        rush_ok = verify_rush(result, forms, machines, workshop)
+        statuses, limited = shared_rate_limit(servers, forms[0])
+        print(
+            f"  one client address posting to both servers in turn: {statuses.count(200)} answered, then "
+            f"{statuses[-1]} (the limit counts across both servers: {limited})"
+        )
 
         from notifications import tasks
         from notifications.models import Delivery
@@ -388,7 +323,7 @@ def main() -> int:
         local = {machine.name: machine.local_files() for machine in machines}
         print(f"  files written to each machine's VAR_DIR besides its static files: {local}")
         print(f"  whole drill {time.monotonic() - began:.1f} s")
-        return common.verdict(rush_ok and once and both_sent and not any(local.values()))
+        return common.verdict(rush_ok and limited and once and both_sent and not any(local.values()))
     except SystemExit:
         for machine in machines:
             common.print_worker_log(machine.worker_log)
