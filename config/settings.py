@@ -167,9 +167,10 @@ STORAGES = {
     },
 }
 
-# Sessions in the database (Django's default, stated because it matters): any web process on any machine
-# reads the session another one wrote, e.g. a delegation opened through its secret link.
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# Sessions in the database (Django's backend, stated because it matters): any web process on any machine
+# reads the session another one wrote, e.g. a delegation opened through its secret link. config/sessions.py
+# only drops the redundant existence check before a new session's INSERT.
+SESSION_ENGINE = "config.sessions"
 # The contacts import (django-import-export) keeps the uploaded file between its preview and the confirm,
 # which may reach another web process or machine: in the shared cache (Redis in production), where it also
 # expires by itself (a day), rather than in this host's temporary folder.

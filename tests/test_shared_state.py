@@ -7,13 +7,20 @@ import os
 import subprocess
 import sys
 import tempfile
+from importlib import import_module
 from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
+from django.contrib.sessions.models import Session
 from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from import_export.tmp_storages import CacheStorage
 
+from config import sessions
+from config.sessions import SessionStore
 from registrations.models import MunicipalContact
 from tests.registrations.test_admin_contacts import CSV, GOOD_CSV, confirm, upload
 
@@ -105,7 +112,28 @@ def test_the_material_code_guard_would_see_a_local_path():
 
 
 def test_sessions_are_kept_in_the_database():
-    assert settings.SESSION_ENGINE == "django.contrib.sessions.backends.db"
+    assert settings.SESSION_ENGINE == "config.sessions"
+    assert issubclass(import_module(settings.SESSION_ENGINE).SessionStore, DatabaseSessionStore)
+
+
+@pytest.mark.django_db
+def test_a_new_session_is_one_insert_and_a_taken_key_is_not_reused(monkeypatch):
+    store = import_module(settings.SESSION_ENGINE).SessionStore()
+    store["registration_access"] = ["abc"]
+    with CaptureQueriesContext(connection) as queries:
+        store.save()
+    statements = [q["sql"].split()[0] for q in queries.captured_queries]
+    assert [s for s in statements if s not in ("BEGIN", "COMMIT", "SAVEPOINT", "RELEASE")] == ["INSERT"]
+    assert Session.objects.filter(session_key=store.session_key).exists()
+
+    # The next key drawn is the one just used: the INSERT fails, and create() draws again.
+    keys = iter([store.session_key, "k" * 32])
+    monkeypatch.setattr(sessions, "get_random_string", lambda length, chars: next(keys))
+    other = import_module(settings.SESSION_ENGINE).SessionStore()
+    other["registration_access"] = ["def"]
+    other.save()
+    assert other.session_key == "k" * 32
+    assert SessionStore(session_key=store.session_key)["registration_access"] == ["abc"]
 
 
 @pytest.mark.django_db

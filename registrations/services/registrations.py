@@ -3,7 +3,7 @@
 import datetime
 from collections.abc import Sequence
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from notifications import services as notify
@@ -73,23 +73,32 @@ def registration_create(
         )
         if already.exists():
             raise RegistrationError("already_registered", field="municipality", municipality=municipality.name)
+        # Counted after the lock is held, in a statement of its own: a count in the locking statement would use
+        # the snapshot taken before the wait for the lock (PostgreSQL), and miss the delegation that held it.
         session = choose_session(sessions, seats_in(sessions), len(participants), preferred_session)
-        try:
-            with transaction.atomic():
-                registration = Registration.objects.create(
-                    workshop=workshop,
-                    municipality=municipality,
-                    contact_name=contact.name.strip(),
-                    contact_email=contact.email.strip(),
-                    contact_phone=contact.phone.strip(),
-                    session=session,
-                    preferred_session=preferred_session,
-                    status=Registration.Status.CONFIRMED if session else Registration.Status.WAITLISTED,
-                    language=language,
-                )
-        except IntegrityError as exc:
-            # Only reachable when the session lock was not taken (SQLite) and another request won the race.
-            raise RegistrationError("already_registered", field="municipality", municipality=municipality.name) from exc
+        values = {
+            "workshop": workshop,
+            "municipality": municipality,
+            "contact_name": contact.name.strip(),
+            "contact_email": contact.email.strip(),
+            "contact_phone": contact.phone.strip(),
+            "session": session,
+            "preferred_session": preferred_session,
+            "status": Registration.Status.CONFIRMED if session else Registration.Status.WAITLISTED,
+            "language": language,
+        }
+        if sessions and connection.features.has_select_for_update:
+            # Every writer of this workshop's registrations holds the session locks: the check above stands.
+            registration = Registration.objects.create(**values)
+        else:
+            try:
+                with transaction.atomic():
+                    registration = Registration.objects.create(**values)
+            except IntegrityError as exc:
+                # Without the locks (SQLite, or a workshop without sessions) another request may have won.
+                raise RegistrationError(
+                    "already_registered", field="municipality", municipality=municipality.name
+                ) from exc
         people = Participant.objects.bulk_create([_participant(registration, person) for person in participants])
         given = _input_answer(registration, municipality_input)
         data = {
