@@ -35,8 +35,9 @@ run: setup
 test: venv
 	$(VENV)/bin/pytest -n $(TEST_WORKERS)
 
-# Failure drills (drills/*.py, docs/performance.md "Failure drills"): a real worker, a private Redis on its own
-# port and an SMTP server in the drill, each drill on its own database of this PostgreSQL server. Small sizes;
+# Failure drills (drills/*.py, docs/performance.md "Failure drills"): real workers (and in two_machines two
+# gunicorn servers), a private Redis on its own port and an SMTP server in the drill, each drill on its own
+# database of this PostgreSQL server. Small sizes;
 # run a drill by hand for the full ones. Not part of `make test`.
 DRILL_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 drills: venv
@@ -44,6 +45,7 @@ drills: venv
 	DATABASE_URL=$(DRILL_DATABASE_URL) $(PY) drills/smtp_outage.py -n 200 --outage 10
 	$(PY) drills/postgres_restart.py -n 200
 	DATABASE_URL=$(DRILL_DATABASE_URL) $(PY) drills/redis_outage.py --before 2 --during 5
+	DATABASE_URL=$(DRILL_DATABASE_URL) $(PY) drills/two_machines.py --municipalities 60 --capacity 120
 
 lint: venv
 	$(VENV)/bin/ruff check .

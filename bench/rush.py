@@ -65,6 +65,7 @@ class Outcome:
     status: int
     seconds: float
     body: str
+    headers: list[tuple[str, str]] = dataclasses.field(default_factory=list)
 
 
 def request(server: Server, method: str, path: str, body: str | None = None, headers: dict | None = None):
@@ -83,12 +84,17 @@ def csrf_cookie(headers) -> str:
     return next(v.split(";")[0] for k, v in headers if k.lower() == "set-cookie" and v.startswith("csrftoken="))
 
 
-def form_sessions(servers: list[Server], path: str, *, duplicate_share: float = 0.2, seed: int = 2021) -> list[Form]:
-    """Load the form once per municipality (twice for ``duplicate_share`` of them), round-robin over servers."""
+def form_sessions(
+    servers: list[Server], path: str, *, duplicate_share: float = 0.2, seed: int = 2021, limit: int | None = None
+) -> list[Form]:
+    """Load the form once per municipality (twice for ``duplicate_share`` of them), round-robin over servers.
+
+    ``limit``: only the first so many municipalities offered (a smaller rush).
+    """
     status, _headers, page = request(servers[0], "GET", path)
     if status != 200:
         raise SystemExit(f"the registration page answered {status}")
-    municipalities = MUNICIPALITY_OPTION.findall(page)
+    municipalities = MUNICIPALITY_OPTION.findall(page)[:limit]
     twice = set(random.Random(seed).sample(municipalities, round(len(municipalities) * duplicate_share)))
 
     def load(server: Server, municipality: str, partner: threading.Barrier | None, address: str) -> Form:
@@ -160,8 +166,8 @@ def post(form: Form) -> Outcome:
     if form.partner is not None:
         form.partner.wait()  # both submissions of this municipality leave together
     start = time.perf_counter()
-    status, _headers, page = request(form.server, "POST", form.path, body, headers)
-    return Outcome(form.server, form.municipality, status, time.perf_counter() - start, page)
+    status, response_headers, page = request(form.server, "POST", form.path, body, headers)
+    return Outcome(form.server, form.municipality, status, time.perf_counter() - start, page, response_headers)
 
 
 @dataclasses.dataclass

@@ -199,7 +199,8 @@ EMAIL_BATCH_SIZE = env.int("EMAIL_BATCH_SIZE", 100, validate=Range(min=1))
 EMAIL_MAX_ATTACHMENT_BYTES = env.int("EMAIL_MAX_ATTACHMENT_BYTES", 5 * 1024 * 1024, validate=Range(min=0))
 
 # --- Celery --------------------------------------------------------------------
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", "filesystem://")
+# Empty counts as unset (as EMAIL_URL and REDIS_URL): a compose file's `${CELERY_BROKER_URL:-}` gives "".
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", "") or "filesystem://"
 if CELERY_BROKER_URL == "filesystem://":
     _broker_dir = VAR_DIR / "broker"
     # The filesystem transport fails on a missing folder; make them so any process can queue.

@@ -8,6 +8,7 @@ starts are stopped by their own id (a worker by its own process group: its pool 
 
 import collections
 import os
+import re
 import shutil
 import signal
 import socket
@@ -95,6 +96,11 @@ class Mailbox:
         with self.lock:
             return collections.Counter(address for address, _ in self.received)
 
+    def per_message(self) -> collections.Counter:
+        """How often each (address, subject) arrived."""
+        with self.lock:
+            return collections.Counter(self.received)
+
 
 class SmtpServer:
     """aiosmtpd on a fixed loopback port, so that it can be stopped and started again at the same address."""
@@ -159,10 +165,15 @@ def configure(*, database_url: str, redis_url: str, smtp_port: int, var_dir: Pat
 
 
 class Worker:
-    """A real Celery worker (`celery -A config worker`), in its own process group so SIGKILL takes it all."""
+    """A real Celery worker (`celery -A config worker`), in its own process group so SIGKILL takes it all.
 
-    def __init__(self, env: dict, log: Path, concurrency: int = 2):
+    `name` is its node name (`-n w1@%h`): two workers as on two machines. At loglevel INFO the worker logs
+    each task's result, and with it what each `send_deliveries` sent (see `sent_by_worker`).
+    """
+
+    def __init__(self, env: dict, log: Path, concurrency: int = 2, *, name: str = "", loglevel: str = "WARNING"):
         self.env, self.log, self.concurrency = env, log, concurrency
+        self.name, self.loglevel = name, loglevel
         self.process: subprocess.Popen | None = None
 
     def start(self) -> None:
@@ -176,8 +187,10 @@ class Worker:
             "--without-mingle",
             "--without-gossip",
             "--loglevel",
-            "WARNING",
+            self.loglevel,
         ]
+        if self.name:
+            command += ["--hostname", self.name]
         with self.log.open("a") as log:
             self.process = subprocess.Popen(
                 command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
@@ -189,13 +202,74 @@ class Worker:
         self.process.wait(timeout=10)
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
+        stop_group(self.process)
+
+
+# Celery's line for a finished task, at INFO: "Task notifications.tasks.send_deliveries[<id>] succeeded in
+# 0.41s: {'sent': 50, 'failed': 0, 'skipped': 0, 'retry': 0}" (the task returns BatchResult.summary()).
+SENT_LINE = re.compile(r"send_deliveries\[[^\]]+\] succeeded in [0-9.e-]+s: \{'sent': (\d+)")
+
+
+def sent_by_worker(log: Path) -> int:
+    """Messages a worker (loglevel INFO) reports as sent by its `send_deliveries` tasks that succeeded.
+
+    A task that raised Retry after sending part of its batch logs no summary: its part is not counted.
+    """
+    if not log.exists():
+        return 0
+    return sum(int(n) for n in SENT_LINE.findall(log.read_text(errors="replace")))
+
+
+def stop_group(process: subprocess.Popen | None, timeout: float = 20) -> None:
+    """SIGTERM a process started with start_new_session and its children; SIGKILL if it outlives `timeout`."""
+    if process and process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
+
+
+class WebServer:
+    """gunicorn as production starts it (`gunicorn config.wsgi -c config/gunicorn.conf.py`), on its own
+    loopback port and in its own process group; the access log (and any error) goes to `log`."""
+
+    def __init__(self, env: dict, log: Path, *, workers: int = 2, port: int | None = None):
+        self.env, self.log, self.workers = env, log, workers
+        self.port = port or free_port()
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        command = [str(VENV_BIN / "gunicorn"), "config.wsgi", "-c", "config/gunicorn.conf.py"]
+        env = {**self.env, "GUNICORN_BIND": f"127.0.0.1:{self.port}", "GUNICORN_WORKERS": str(self.workers)}
+        with self.log.open("a") as log:
+            self.process = subprocess.Popen(
+                command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
+
+    def wait_healthy(self, deadline: Deadline) -> dict:
+        """Wait until /healthz answers 200 (database reachable and migrated); return its JSON."""
+        import json
+        import urllib.request
+
+        answer = {}
+
+        def healthy() -> bool:
+            if self.process.poll() is not None:
+                raise SystemExit(f"FAIL: gunicorn on port {self.port} exited with {self.process.returncode}")
             try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=10)
+                with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/healthz", timeout=2) as response:
+                    answer.update(json.load(response))
+                    return response.status == 200
+            except OSError:
+                return False
+
+        deadline.wait_for(f"gunicorn on port {self.port}", healthy)
+        return answer
+
+    def stop(self) -> None:
+        stop_group(self.process)
 
 
 def print_worker_log(path: Path, lines: int = 15) -> None:
@@ -270,14 +344,20 @@ def print_states(label: str) -> None:
 def material_fanout(n: int) -> list[int]:
     """A workshop with n participants (bench/mail_fanout.py's seed) and its material mailing, approved and
     released now: returns the ids of its n deliveries, not queued yet."""
+    from bench.mail_fanout import seed
+
+    return material_release(seed(n))
+
+
+def material_release(workshop) -> list[int]:
+    """The workshop's material mailing, approved (gaps accepted) and released now, as staff and the beat
+    would a week before: returns the ids of its deliveries (every confirmed participant), not queued yet."""
     from django.utils import timezone
 
-    from bench.mail_fanout import seed
     from notifications import scheduling, services
     from notifications.models import Mailing
     from workshops.audit import SYSTEM
 
-    workshop = seed(n)
     scheduling.mailings_schedule(workshop=workshop)
     material = Mailing.objects.get(workshop=workshop, kind=Mailing.Kind.MATERIAL)
     services.mailing_approve(mailing=material, actor=SYSTEM, accept_gaps=True)
@@ -303,6 +383,27 @@ def verify_once(mailbox: Mailbox, expected: set[str], *, allowed_twice: int) -> 
     print(f"  received twice (allowed at most {allowed_twice}): {twice or 'none'}")
     print(f"  received more than twice: {more or 'none'}")
     return not missing and not more and len(twice) <= allowed_twice and set(statuses) == {"sent"}
+
+
+def verify_every_delivery_once(mailbox: Mailbox) -> bool:
+    """Every Delivery row is sent and its address received exactly as many messages as it has rows, no
+    (address, subject) twice: each mailing (confirmation, material, …) reached each of its addresses once."""
+    from notifications.models import Delivery
+
+    rows = Delivery.objects.values_list("email", "mailing__kind", "status")
+    expected = collections.Counter(email.lower() for email, _, _ in rows)
+    received = mailbox.per_address()
+    missing = sorted(a for a, n in expected.items() if received[a] < n)
+    extra = sorted(a for a, n in received.items() if n > expected[a])
+    repeated = sorted(pair for pair, n in mailbox.per_message().items() if n > 1)
+    kinds = dict(collections.Counter(kind for _, kind, _ in rows))
+    statuses = dict(collections.Counter(status for _, _, status in rows))
+    print(f"  delivery rows by mailing kind: {kinds}; by status: {statuses}")
+    print(f"  addresses {len(expected)}, messages expected {expected.total()}, received {received.total()}")
+    print(f"  addresses missing a message: {missing[:10] or 'none'}{' …' if len(missing) > 10 else ''}")
+    print(f"  addresses with a message too many: {extra[:10] or 'none'}{' …' if len(extra) > 10 else ''}")
+    print(f"  (address, subject) received twice: {repeated[:5] or 'none'}{' …' if len(repeated) > 5 else ''}")
+    return not missing and not extra and not repeated and set(statuses) == {"sent"}
 
 
 def verdict(ok: bool) -> int:

@@ -77,6 +77,8 @@ def run_with_production_settings(*args: str, **extra: str) -> subprocess.Complet
         "SECRET_KEY": secrets.token_urlsafe(64),
         "ALLOWED_HOSTS": "verksted.kulturskoleradet.no",
         "REDIS_URL": "redis://127.0.0.1:6379/0",  # not contacted: the checks only read the settings
+        "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
+        "EMAIL_URL": "smtp://smtp.example.no:587/?tls=True",
         **extra,
     }
     # DJANGO_ALLOW_ASYNC_UNSAFE: set by the browser tests' conftest in this process, never in production.
