@@ -251,6 +251,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "registrations.tasks.anonymise_past_workshops",
         "schedule": crontab(hour=3, minute=17),
     },
+    # Expired sessions (and the delegations they had opened) are deleted, as `clearsessions` would. Daily.
+    "registrations-clear-expired-sessions": {
+        "task": "registrations.tasks.clear_expired_sessions",
+        "schedule": crontab(hour=3, minute=37),
+    },
 }
 
 # --- Privacy ----------------------------------------------------------------------------------

@@ -1,8 +1,10 @@
 """Celery tasks of registrations: thin wrappers that take ids and call a service."""
 
 import logging
+from importlib import import_module
 
 from celery import shared_task
+from django.conf import settings
 
 from registrations import services
 from registrations.models import Municipality
@@ -21,6 +23,13 @@ def anonymise_past_workshops() -> int:
     for workshop in workshops:
         logger.info("Workshop %s: personal data anonymised (retention period over)", workshop.pk)
     return len(workshops)
+
+
+@shared_task(acks_late=True)
+def clear_expired_sessions() -> None:
+    """Beat, daily: delete expired sessions (Django's ``clearsessions``): they hold the delegations a visitor
+    opened through a secret link, and would otherwise stay in the database for ever."""
+    import_module(settings.SESSION_ENGINE).SessionStore.clear_expired()
 
 
 @shared_task(acks_late=True)

@@ -2,6 +2,7 @@
 file between preview and confirm live in shared services (README.md, "Running on more than one machine")."""
 
 import ast
+import datetime
 import json
 import os
 import subprocess
@@ -17,6 +18,7 @@ from django.contrib.sessions.models import Session
 from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from import_export.tmp_storages import CacheStorage
 
 from config import sessions
@@ -151,3 +153,21 @@ def test_a_contacts_import_previewed_on_one_host_is_confirmed_on_another(admin_c
 
     assert MunicipalContact.objects.count() == 3
     assert cache.get(CacheStorage.CACHE_PREFIX + name) is None  # removed once imported
+
+
+@pytest.mark.django_db
+def test_expired_sessions_are_deleted_by_the_daily_task():
+    from registrations import tasks
+
+    live, old = SessionStore(), SessionStore()
+    live["registration_access"], old["registration_access"] = ["live"], ["old"]
+    live.save()
+    old.save()
+    Session.objects.filter(session_key=old.session_key).update(
+        expire_date=timezone.now() - datetime.timedelta(seconds=1)
+    )
+
+    tasks.clear_expired_sessions()
+
+    assert list(Session.objects.values_list("session_key", flat=True)) == [live.session_key]
+    assert "registrations.tasks.clear_expired_sessions" in {e["task"] for e in settings.CELERY_BEAT_SCHEDULE.values()}
