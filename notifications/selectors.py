@@ -3,10 +3,14 @@ deliveries are created and again just before each one is sent (a delegation may 
 between). Which mailings are due, and what a scheduled mailing still lacks before staff approve it."""
 
 import datetime
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from time import monotonic
 
-from django.db.models import Count, Max, OuterRef, Q, Subquery
+from cachetools import TTLCache
+from django.conf import settings
+from django.db.models import Count, Max, Min, OuterRef, Q, Subquery
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
@@ -308,13 +312,54 @@ _APPROVED = Q(kind=Mailing.Kind.CUSTOM) | Q(approved_at__isnull=False)
 
 
 def workshop_has_released_mailings(*, workshop_id: int, now: datetime.datetime) -> bool:
-    """Whether any workshop or session mailing of the workshop is due (the catch-up has work to look at)."""
+    """Whether any workshop or session mailing of the workshop is due (the catch-up has work to look at).
+
+    Asked for every new delegation, so each process keeps the workshop's earliest approved mailing time for
+    WORKSHOP_CACHE_SECONDS, forgotten at once when this process saves or deletes a mailing. A mailing
+    approved in another process within those seconds reaches a delegation registered meanwhile with the
+    next beat tick (``mailings_release_due`` gives every due mailing to everyone who lacks it), not at once.
+    """
+    first = _first_due_cached(workshop_id)
+    return first is not None and first <= now
+
+
+def _first_due(workshop_id: int) -> datetime.datetime | None:
     return Mailing.objects.filter(
         _APPROVED,
         workshop_id=workshop_id,
         kind__in=[Mailing.Kind.MATERIAL, Mailing.Kind.REMINDER, Mailing.Kind.CUSTOM],
-        scheduled_for__lte=now,
-    ).exists()
+        scheduled_for__isnull=False,
+    ).aggregate(first=Min("scheduled_for"))["first"]
+
+
+_first_due_cache: TTLCache | None = None
+_first_due_lock = threading.Lock()
+
+
+def _first_due_cached(workshop_id: int) -> datetime.datetime | None:
+    global _first_due_cache
+    seconds = settings.WORKSHOP_CACHE_SECONDS
+    if seconds <= 0:
+        return _first_due(workshop_id)
+    with _first_due_lock:
+        if _first_due_cache is None or _first_due_cache.ttl != seconds:
+            _first_due_cache = TTLCache(maxsize=256, ttl=seconds, timer=lambda: monotonic())
+        if workshop_id in _first_due_cache:
+            return _first_due_cache[workshop_id]
+    first = _first_due(workshop_id)
+    with _first_due_lock:
+        _first_due_cache[workshop_id] = first
+    return first
+
+
+def first_due_forget(instance: Mailing | None = None, **_signal_kwargs) -> None:
+    """Forget the kept mailing times (this process); connected to Mailing's save and delete. A delegation's
+    own mailings (a confirmation with every registration) change nothing here and keep them."""
+    if instance is not None and instance.is_about_registration:
+        return
+    with _first_due_lock:
+        if _first_due_cache is not None:
+            _first_due_cache.clear()
 
 
 def mailings_due(*, now: datetime.datetime, workshop_id: int | None = None) -> list[Mailing]:

@@ -14,6 +14,7 @@ from django.test import override_settings
 from django.utils.translation import override
 
 from config.celery import app as celery_app
+from notifications import selectors as notifications_selectors
 from registrations import services
 from registrations.models import Municipality, Role
 from registrations.municipality_data import municipalities_load
@@ -86,6 +87,7 @@ def _no_cached_workshops():
     a rolled-back test sends no signal; nor the municipality lists (a transactional test loads the rows again)."""
     workshops_cache.clear()
     municipalities_cache_clear()
+    notifications_selectors.first_due_forget()
 
 
 @pytest.fixture(autouse=True)
