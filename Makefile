@@ -9,7 +9,7 @@ SITE_URL ?= http://127.0.0.1:$(PORT)
 # pytest-xdist workers; 2 matches the machines we run on.
 TEST_WORKERS ?= 2
 
-.PHONY: venv setup run test lint messages clean drills
+.PHONY: venv setup run test lint messages clean drills bench
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,19 @@ drills: venv
 	$(PY) drills/postgres_restart.py -n 200
 	DATABASE_URL=$(DRILL_DATABASE_URL) $(PY) drills/redis_outage.py --before 2 --during 5
 	DATABASE_URL=$(DRILL_DATABASE_URL) $(PY) drills/two_machines.py --municipalities 60 --capacity 120
+
+# Benchmarks (bench/*, docs/performance.md) at a small size, a few minutes in all: each prints its figures.
+# BENCH_DATABASE_URL: a PostgreSQL server where the scripts may create and drop their own databases
+# (workshops_bench, postgres_bench_mail_fanout); BENCH_REDIS_URL: a Redis database the rush may flush.
+# The full sizes: run each script by hand (--help). Needs `npm ci` and Chromium for the page weight.
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/postgres
+BENCH_REDIS_URL ?= redis://127.0.0.1:6379/9
+bench: venv
+	DATABASE_URL=$(BENCH_DATABASE_URL) REDIS_URL=$(BENCH_REDIS_URL) $(PY) bench/registration_throughput.py --floor-requests 1000
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) bench/mail_fanout.py -n 500
+	env -u DATABASE_URL $(PY) bench/backoffice_exports.py -n 2000 --rounds 1
+	env -u DATABASE_URL $(PY) bench/backoffice_pages.py -n 2000 --rounds 1
+	mkdir -p var && REPORT=var/lighthouse.json bench/lighthouse.sh && $(PY) bench/page_weight.py var/lighthouse.json
 
 lint: venv
 	$(VENV)/bin/ruff check .
