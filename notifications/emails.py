@@ -9,6 +9,7 @@ import secrets
 from collections.abc import Callable, Iterable
 from email.generator import BytesGenerator
 from email.mime.base import MIMEBase
+from email.policy import compat32
 from email.utils import formataddr, make_msgid, parseaddr
 from io import BytesIO
 
@@ -196,6 +197,9 @@ def _boundary() -> str:
     return f"==={secrets.token_hex(12)}=="
 
 
+_FOLDED: dict[tuple, bytes] = {}
+
+
 class _Multipart(SafeMIMEMultipart):
     """The outer part of an Email: written out by _Generator (what the SMTP backend calls)."""
 
@@ -206,7 +210,27 @@ class _Multipart(SafeMIMEMultipart):
 
 
 class _Generator(BytesGenerator):
-    """Copies a shared part's bytes (written once per line separator) instead of writing it again."""
+    """Copies a shared part's bytes (written once per line separator) instead of writing it again, and
+    folds each header (name, value) once: most are the same in every message of a fan-out (Subject per
+    language, From, Reply-To, the parts' Content-Type), and folding is a pure function of them."""
+
+    def _write_headers(self, msg):
+        policy = self.policy
+        if type(policy) is not type(compat32):  # Django's messages are compat32; anything else as usual
+            return super()._write_headers(msg)
+        settings_key = (policy.linesep, policy.max_line_length, policy.cte_type)
+        for name, value in msg.raw_items():
+            if not isinstance(value, str):
+                self._fp.write(policy.fold_binary(name, value))
+                continue
+            key = (name, value, settings_key)
+            folded = _FOLDED.get(key)
+            if folded is None:
+                if len(_FOLDED) >= 4096:  # To and Message-ID are new every time: keep the cache small
+                    _FOLDED.clear()
+                folded = _FOLDED[key] = policy.fold_binary(name, value)
+            self._fp.write(folded)
+        self.write(self._NL)
 
     def _write(self, msg):
         cache = getattr(msg, "flattened", None)
