@@ -1,7 +1,12 @@
 """The email helper's stencils: a fan-out renders its templates once per shape and fills in each recipient."""
 
+import email
+import email.policy
+import re
+
 import pytest
 from django.core.files.base import ContentFile
+from django.core.mail import EmailMultiAlternatives
 from django.utils import translation
 from django.utils.html import escape
 
@@ -94,3 +99,36 @@ def test_each_participant_gets_their_own_name_links_and_answers_reminder(
             assert 'id="answers-reminder"' in page and f'<a href="{manage}">' in page and manage in text
         else:
             assert "answers-reminder" not in page and "/r/" not in text
+
+
+def parsed(message) -> list[tuple[list[tuple[str, str]], bytes | None]]:
+    """Each MIME part's headers (boundaries left out: they are random) and decoded content."""
+    raw = message.message().as_bytes(linesep="\r\n")
+    parts = email.message_from_bytes(raw, policy=email.policy.default).walk()
+    return [
+        (
+            [(k, re.sub(r';\s*boundary="[^"]*"', "", v)) for k, v in part.items()],
+            None if part.is_multipart() else part.get_payload(decode=True),
+        )
+        for part in parts
+    ]
+
+
+def test_an_email_with_a_shared_attachment_reads_as_djangos_own(settings):
+    settings.EMAIL_USE_LOCALTIME = False
+    part = emails.attachment_part("program.pdf", b"%PDF" + bytes(range(256)) * 400, "application/pdf")
+    for to in ["ase@kommune.example", "per@kommune.example"]:  # the second copies the part written once
+        built = {}
+        for cls in (EmailMultiAlternatives, emails.Email):
+            message = cls(
+                subject="Førebuande materiell: Kulturskole 3.0 – eit langt emne som må brytast over fleire linjer",
+                body="Hei, Åse!\n\n" + "Ei lang linje. " * 20,
+                from_email="verksted@kulturskoleradet.no",
+                to=[to],
+                reply_to=["post@kulturskoleradet.no"],
+                headers={"Message-ID": "<1@kulturskoleradet.no>", "Date": "Fri, 27 Nov 2026 23:00:00 +0000"},
+            )
+            message.attach_alternative("<p>Hei, Åse!</p>", "text/html")
+            message.attach(part)
+            built[cls] = parsed(message)
+        assert built[emails.Email] == built[EmailMultiAlternatives]
