@@ -4,8 +4,8 @@ with the `email` package and sent by a plain smtplib loop over one connection (i
 Set-up (untimed): a scratch database `<DATABASE_URL name>_bench_mail_fanout` on DATABASE_URL's server, a
 private Redis (its own port; the shared one is never touched), and an SMTP server (aiosmtpd) in a process of
 its own that counts the messages per recipient, so neither path pays the server's CPU. A workshop with N
-participants (bulk_create; delegations of all 357 municipalities, a tenth of them in Nynorsk and a tenth in
-English), two reflection questions, and the material as in production: a PDF that is attached and a video
+participants (bulk_create; a delegation of at least six per municipality, a tenth of them in Nynorsk and a
+tenth in English), two reflection questions, and the material as in production: a PDF that is attached and a video
 over the attachment budget that goes as a personal link. A real worker, `celery -A config worker` with the
 production defaults (no --concurrency: one pool process per core), is started and warmed up.
 
@@ -15,8 +15,9 @@ Each round, timed:
    From the release to the last message received by the SMTP server.
 2. **The floor**: the same messages (our code's subject, text, HTML and attachments for each delivery,
    taken from the rows just sent, untimed) built for each recipient with the `email` package, once with
-   `email.message.EmailMessage` and once with `email.mime` (MIMEMultipart, the faster), and sent by a plain
-   smtplib loop over one connection. From the first message built to the last one received.
+   `email.message.EmailMessage` (each message whole) and once with `email.mime` (MIMEMultipart, the
+   attachment part built once and shared, as our path does: the faster), and sent by a plain smtplib loop
+   over one connection. From the first message built to the last one received.
 
 Verifies that in every path every recipient received exactly one message and that both paths' messages
 have the same MIME parts. Prints messages per second, the ratio to the faster floor (target 0.67), and CPU
@@ -193,6 +194,8 @@ def _sink(port: int, pipe, stats) -> None:
 
 
 class Sink:
+    """The SMTP server (_sink) in a process of its own, and what this process asks of it."""
+
     def __init__(self, port: int):
         context = multiprocessing.get_context("spawn")
         self.port = port
