@@ -124,13 +124,18 @@ class SmtpServer:
 
 def drill_database(drill: str) -> str:
     """Drop and create this drill's database on DATABASE_URL's server; return its URL."""
+    return scratch_database(f"drill_{drill}")
+
+
+def scratch_database(suffix: str) -> str:
+    """Drop and create `<DATABASE_URL's name>_<suffix>` on DATABASE_URL's server; return its URL."""
     import psycopg
 
     server_url = os.environ.get("DATABASE_URL", "")
     if not server_url.startswith("postgres"):
         raise SystemExit("Set DATABASE_URL=postgres://…: the drills run a worker process beside this one.")
     parts = urllib.parse.urlsplit(server_url)
-    name = f"{parts.path.lstrip('/') or 'postgres'}_drill_{drill}"
+    name = f"{parts.path.lstrip('/') or 'postgres'}_{suffix}"
     # Connected to the maintenance database: DATABASE_URL's own database need not exist.
     maintenance = urllib.parse.urlunsplit(parts._replace(path="/postgres"))
     with psycopg.connect(maintenance, autocommit=True) as conn:
@@ -169,9 +174,10 @@ class Worker:
 
     `name` is its node name (`-n w1@%h`): two workers as on two machines. At loglevel INFO the worker logs
     each task's result, and with it what each `send_deliveries` sent (see `sent_by_worker`).
+    `concurrency` None: Celery's default, one pool process per core (as `celery -A config worker`).
     """
 
-    def __init__(self, env: dict, log: Path, concurrency: int = 2, *, name: str = "", loglevel: str = "WARNING"):
+    def __init__(self, env: dict, log: Path, concurrency: int | None = 2, *, name: str = "", loglevel: str = "WARNING"):
         self.env, self.log, self.concurrency = env, log, concurrency
         self.name, self.loglevel = name, loglevel
         self.process: subprocess.Popen | None = None
@@ -182,8 +188,7 @@ class Worker:
             "-A",
             "config",
             "worker",
-            "--concurrency",
-            str(self.concurrency),
+            *(["--concurrency", str(self.concurrency)] if self.concurrency else []),
             "--without-mingle",
             "--without-gossip",
             "--loglevel",

@@ -43,6 +43,7 @@ class Batch:
 
     now: datetime.datetime
     memo: dict = field(default_factory=dict)
+    stencils: dict = field(default_factory=dict)  # emails.render_personal's templates rendered once
 
     def once(self, key: tuple, compute):
         if key not in self.memo:
@@ -264,13 +265,40 @@ def material(delivery: Delivery, batch: Batch, message_id: str):
     questions = batch.questions(delivery.mailing.workshop_id)
     # Only the contact person's copy carries the link (context["manage_url"] is empty for everyone else).
     not_answered = bool(questions) and delivery.registration_id not in batch.answered(delivery.mailing.workshop_id)
-    context.update(
-        attached=attached,
-        linked=linked,
-        questions=questions,
-        answers_url=context["manage_url"] if not_answered else "",
+    # What differs from one participant to the next; the rest is the same for a whole session and language,
+    # so the templates are rendered once for them all (emails.render_personal).
+    personal = {
+        "recipient_name": context["recipient_name"],
+        "municipality": context["municipality"],
+        "answers_url": context["manage_url"] if not_answered else "",
+    }
+    personal.update((f"link{i}", url) for i, (_, url) in enumerate(linked))
+
+    def context_for(values: dict[str, str]) -> dict:
+        return {
+            "workshop": context["workshop"],
+            "session": session,
+            "meeting_url": context["meeting_url"],
+            "meeting_passcode": context["meeting_passcode"],
+            "message": context["message"],
+            "site_url": context["site_url"],
+            "attached": attached,
+            "linked": [(item, values[f"link{i}"]) for i, (item, _) in enumerate(linked)],
+            "questions": questions,
+            "answers_url": values["answers_url"],
+            "municipality": values["municipality"],
+            "recipient_name": values["recipient_name"],
+        }
+
+    return emails.make_message(
+        "material",
+        to=delivery.email,
+        context=context_for(personal),
+        language=delivery.language,
+        attachments=attachments,
+        message_id=message_id,
+        rendered=lambda: emails.render_personal("material", context_for, personal, memo=batch.stencils),
     )
-    return _send("material", delivery, context, message_id, attachments)
 
 
 def reminder(delivery: Delivery, batch: Batch, message_id: str):
