@@ -46,6 +46,7 @@ drills: venv
 	$(PY) drills/postgres_restart.py -n 200
 	DATABASE_URL=$(DRILL_DATABASE_URL) $(PY) drills/redis_outage.py --before 2 --during 5
 	DATABASE_URL=$(DRILL_DATABASE_URL) $(PY) drills/two_machines.py --municipalities 60 --capacity 120
+	DATABASE_URL=$(DRILL_DATABASE_URL) $(PY) drills/postgres_burst.py --municipalities 60 --down 3
 
 # Benchmarks (bench/*, docs/performance.md) at a small size, a few minutes in all: each prints its figures.
 # BENCH_DATABASE_URL: a PostgreSQL server where the scripts may create and drop their own databases
