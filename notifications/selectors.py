@@ -3,12 +3,9 @@ deliveries are created and again just before each one is sent (a delegation may 
 between). Which mailings are due, and what a scheduled mailing still lacks before staff approve it."""
 
 import datetime
-import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from time import monotonic
 
-from cachetools import TTLCache
 from django.conf import settings
 from django.db.models import Count, Max, Min, OuterRef, Q, Subquery
 from django.db.models.functions import Lower
@@ -18,6 +15,7 @@ from notifications import outreach_selectors
 from notifications.models import Delivery, Mailing, MaterialFile
 from notifications.privacy import ANONYMISED_DOMAIN, is_anonymised
 from registrations.models import Participant, Registration
+from workshops.cache import ProcessCache
 from workshops.models import ReflectionQuestion, Session
 
 Status = Registration.Status
@@ -319,11 +317,11 @@ def workshop_has_released_mailings(*, workshop_id: int, now: datetime.datetime) 
     approved in another process within those seconds reaches a delegation registered meanwhile with the
     next beat tick (``mailings_release_due`` gives every due mailing to everyone who lacks it), not at once.
     """
-    first = _first_due_cached(workshop_id)
+    first = _first_due.get(workshop_id, lambda: _first_due_query(workshop_id))
     return first is not None and first <= now
 
 
-def _first_due(workshop_id: int) -> datetime.datetime | None:
+def _first_due_query(workshop_id: int) -> datetime.datetime | None:
     return Mailing.objects.filter(
         _APPROVED,
         workshop_id=workshop_id,
@@ -332,34 +330,14 @@ def _first_due(workshop_id: int) -> datetime.datetime | None:
     ).aggregate(first=Min("scheduled_for"))["first"]
 
 
-_first_due_cache: TTLCache | None = None
-_first_due_lock = threading.Lock()
-
-
-def _first_due_cached(workshop_id: int) -> datetime.datetime | None:
-    global _first_due_cache
-    seconds = settings.WORKSHOP_CACHE_SECONDS
-    if seconds <= 0:
-        return _first_due(workshop_id)
-    with _first_due_lock:
-        if _first_due_cache is None or _first_due_cache.ttl != seconds:
-            _first_due_cache = TTLCache(maxsize=256, ttl=seconds, timer=lambda: monotonic())
-        if workshop_id in _first_due_cache:
-            return _first_due_cache[workshop_id]
-    first = _first_due(workshop_id)
-    with _first_due_lock:
-        _first_due_cache[workshop_id] = first
-    return first
+_first_due = ProcessCache(lambda: settings.WORKSHOP_CACHE_SECONDS, maxsize=256)
 
 
 def first_due_forget(instance: Mailing | None = None, **_signal_kwargs) -> None:
     """Forget the kept mailing times (this process); connected to Mailing's save and delete. A delegation's
     own mailings (a confirmation with every registration) change nothing here and keep them."""
-    if instance is not None and instance.is_about_registration:
-        return
-    with _first_due_lock:
-        if _first_due_cache is not None:
-            _first_due_cache.clear()
+    if instance is None or not instance.is_about_registration:
+        _first_due.clear()
 
 
 def mailings_due(*, now: datetime.datetime, workshop_id: int | None = None) -> list[Mailing]:

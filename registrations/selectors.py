@@ -1,12 +1,11 @@
 """Reads on registrations that are more than a one-line query."""
 
-import threading
 from itertools import groupby
 
-from cachetools import TTLCache
 from django.db.models import Count, Q, QuerySet
 
 from registrations.models import Municipality, Registration
+from workshops.cache import ProcessCache
 from workshops.models import Session, Workshop
 
 
@@ -26,32 +25,28 @@ def municipalities_by_county(*, workshop: Workshop) -> list[tuple[str, tuple[tup
     use), and its tuples let ``widgets.GroupedSelect`` reuse the markup it wrote for them.
     """
     day = workshop.event_date
-    with _municipalities_lock:
-        if day in _municipalities_cache:
-            return _municipalities_cache[day]
-    rows = (
-        municipalities_valid_for(workshop=workshop)
-        .order_by("county_number", "county", "name")
-        .values_list("county_number", "county", "pk", "name")
-    )
-    groups = [
-        (county, tuple((pk, name) for _n, _c, pk, name in items))
-        for (_n, county), items in groupby(rows, key=lambda row: (row[0], row[1]))
-    ]
-    with _municipalities_lock:
-        _municipalities_cache[day] = groups
-    return groups
+
+    def load():
+        rows = (
+            municipalities_valid_for(workshop=workshop)
+            .order_by("county_number", "county", "name")
+            .values_list("county_number", "county", "pk", "name")
+        )
+        return [
+            (county, tuple((pk, name) for _n, _c, pk, name in items))
+            for (_n, county), items in groupby(rows, key=lambda row: (row[0], row[1]))
+        ]
+
+    return _municipalities.get(day, load)
 
 
 MUNICIPALITIES_CACHE_SECONDS = 300
-_municipalities_cache: TTLCache = TTLCache(maxsize=32, ttl=MUNICIPALITIES_CACHE_SECONDS)
-_municipalities_lock = threading.Lock()
+_municipalities = ProcessCache(lambda: MUNICIPALITIES_CACHE_SECONDS, maxsize=32)
 
 
 def municipalities_cache_clear() -> None:
     """Forget the kept lists (after loading municipality rows again)."""
-    with _municipalities_lock:
-        _municipalities_cache.clear()
+    _municipalities.clear()
 
 
 def sessions_annotate_seats(*, queryset: QuerySet[Session]) -> QuerySet[Session]:

@@ -13,7 +13,9 @@ The cached instances are shared by the requests of a process: read them, never c
 """
 
 import threading
+from collections.abc import Callable, Hashable
 from time import monotonic
+from typing import Any
 
 from cachetools import TTLCache
 from django.conf import settings
@@ -22,8 +24,45 @@ from django.db.models.signals import post_delete, post_save
 
 from workshops.models import ReflectionQuestion, Session, Workshop
 
-_lock = threading.Lock()
-_cache: TTLCache | None = None
+
+class ProcessCache:
+    """Values kept in this process for ``seconds()`` (read on every use: a setting; 0 or less keeps nothing).
+
+    A ``cachetools.TTLCache`` behind a lock (a process may serve from threads). A loaded value of None is kept
+    too. Used for the published workshop here, the municipality lists (registrations.selectors) and the
+    catch-up's first due mailing (notifications.selectors); each says what a stale value can cost.
+    """
+
+    def __init__(self, seconds: Callable[[], int], *, maxsize: int = 64):
+        self._seconds, self._maxsize = seconds, maxsize
+        self._lock = threading.Lock()
+        self._cache: TTLCache | None = None
+
+    def get(self, key: Hashable, load: Callable[[], Any]) -> Any:
+        seconds = self._seconds()
+        if seconds <= 0:
+            return load()
+        with self._lock:
+            if self._cache is None or self._cache.ttl != seconds:
+                self._cache = TTLCache(maxsize=self._maxsize, ttl=seconds, timer=_now)
+            if key in self._cache:
+                return self._cache[key]
+        value = load()
+        with self._lock:
+            self._cache[key] = value
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            if self._cache is not None:
+                self._cache.clear()
+
+
+def _now() -> float:
+    return monotonic()  # looked up on each call, so a test can move this clock
+
+
+_workshops = ProcessCache(lambda: settings.WORKSHOP_CACHE_SECONDS)
 
 
 def published_workshops():
@@ -42,37 +81,15 @@ def published_workshops():
 
 
 def published_workshop(slug: str) -> Workshop | None:
-    """The published workshop with this slug (sessions and questions loaded), or None; cached, see above."""
-    seconds = settings.WORKSHOP_CACHE_SECONDS
-    if seconds <= 0:
-        return published_workshops().filter(slug=slug).first()
-    cache = _get_cache(seconds)
-    with _lock:
-        if slug in cache:
-            return cache[slug]
-    workshop = published_workshops().filter(slug=slug).first()
-    with _lock:
-        cache[slug] = workshop  # None too: an unknown slug is not looked up again on every request
-    return workshop
+    """The published workshop with this slug (sessions and questions loaded), or None; cached, see above.
+
+    None is kept too: an unknown slug is not looked up again on every request."""
+    return _workshops.get(slug, lambda: published_workshops().filter(slug=slug).first())
 
 
 def clear(**_signal_kwargs) -> None:
     """Forget every cached workshop (this process only)."""
-    with _lock:
-        if _cache is not None:
-            _cache.clear()
-
-
-def _get_cache(seconds: int) -> TTLCache:
-    global _cache
-    with _lock:
-        if _cache is None or _cache.ttl != seconds:
-            _cache = TTLCache(maxsize=64, ttl=seconds, timer=_now)
-        return _cache
-
-
-def _now() -> float:
-    return monotonic()
+    _workshops.clear()
 
 
 def connect_signals() -> None:
