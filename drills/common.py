@@ -7,6 +7,7 @@ starts are stopped by their own id (a worker by its own process group: its pool 
 """
 
 import collections
+import contextlib
 import os
 import re
 import shutil
@@ -323,6 +324,49 @@ def stop_on_sigterm() -> None:
         raise SystemExit(f"FAIL: stopped by signal {signum}")
 
     signal.signal(signal.SIGTERM, handler)
+
+
+class Rig(contextlib.ExitStack):
+    """What every drill sets up and takes down: a temporary folder, a private Redis, an SMTP server (aiosmtpd in
+    this process) with its mailbox, and the processes the drill adds with `add`, stopped in reverse order
+    however the drill ends. When it fails (SystemExit: a check or a deadline), the logs given to `add` are
+    printed first. SIGTERM (e.g. from `timeout`) becomes SystemExit, so this clean-up runs then too.
+
+        with common.Rig("worker_kill") as rig:
+            worker = rig.add(common.Worker(env, rig.tmp / "worker.log"), rig.tmp / "worker.log")
+    """
+
+    def __init__(self, drill: str):
+        super().__init__()
+        self.tmp = temp_dir(drill)
+        self.mailbox = Mailbox()
+        self.redis, self.smtp = PrivateRedis(), SmtpServer(self.mailbox)
+        self.logs: list[Path] = []
+
+    def __enter__(self) -> "Rig":
+        super().__enter__()
+        stop_on_sigterm()
+        self.callback(cleanup, self.tmp)
+        try:
+            for service in (self.redis, self.smtp):
+                service.start()
+                self.callback(service.stop)
+        except BaseException:
+            self.close()
+            raise
+        return self
+
+    def add(self, process, *logs: Path):
+        """Stop `process` (anything with stop()) when the drill ends; print `logs` if it fails."""
+        self.callback(process.stop)
+        self.logs += [log for log in logs if log not in self.logs]
+        return process
+
+    def __exit__(self, exc_type, exc, traceback):
+        if exc_type is SystemExit:
+            for log in self.logs:
+                print_worker_log(log)
+        return super().__exit__(exc_type, exc, traceback)
 
 
 def delivery_states() -> list[tuple]:

@@ -28,7 +28,6 @@ import argparse
 import io
 import os
 import sys
-import tempfile
 import threading
 import time
 import urllib.error
@@ -40,7 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import rush  # noqa: E402
 from drills import common  # noqa: E402
-from drills.postgres_restart import PrivatePostgres  # noqa: E402
+from drills.postgres_restart import private_postgres  # noqa: E402
 from drills.two_machines import PATH, Machine, production_env  # noqa: E402
 
 DRILL = "postgres_burst"
@@ -78,18 +77,10 @@ def main() -> int:
     parser.add_argument("--timeout", type=float, default=240, help="give up after this many seconds")
     args = parser.parse_args()
     deadline = common.Deadline(args.timeout)
-    common.stop_on_sigterm()
 
-    tmp = common.temp_dir(DRILL)
-    postgres = PrivatePostgres(Path(tempfile.mkdtemp(prefix="drill-pg-")), common.free_port())
-    redis, mailbox = common.PrivateRedis(), common.Mailbox()
-    smtp = common.SmtpServer(mailbox)
-    machine = None
-    try:
-        postgres.init()
-        postgres.start()
-        redis.start()
-        smtp.start()
+    with common.Rig(DRILL) as rig:
+        tmp, redis, smtp, mailbox = rig.tmp, rig.redis, rig.smtp, rig.mailbox
+        postgres = private_postgres(rig)
         os.environ["DATABASE_URL"] = postgres.url
         database = common.drill_database(DRILL)
         env = common.configure(database_url=database, redis_url=redis.url, smtp_port=smtp.port, var_dir=tmp)
@@ -98,6 +89,7 @@ def main() -> int:
 
         call_command("seed_workshop", "--demo", stdout=io.StringIO())
         machine = Machine("m1", production_env(env), tmp, web_workers=2, concurrency=2)
+        rig.add(machine, machine.worker_log, machine.web.log)
         if machine.collectstatic().wait(timeout=120):
             raise SystemExit("FAIL: collectstatic failed")
         machine.start()
@@ -193,19 +185,6 @@ def main() -> int:
         expected = set(rows.values_list("email", flat=True))
         once = common.verify_once(mailbox, expected, allowed_twice=args.allowed_twice)
         return common.verdict(once and ok)
-    except SystemExit:
-        if machine:
-            common.print_worker_log(machine.worker_log)
-            common.print_worker_log(machine.web.log)
-        raise
-    finally:
-        if machine:
-            machine.stop()
-        smtp.stop()
-        redis.stop()
-        postgres.stop()
-        common.cleanup(tmp)
-        common.cleanup(postgres.folder)
 
 
 def verify_whole(forms: list[rush.Form]) -> bool:

@@ -64,6 +64,17 @@ class PrivatePostgres:
             self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop")
 
 
+def private_postgres(rig: common.Rig) -> PrivatePostgres:
+    """A private cluster, started, and stopped and removed when the drill ends."""
+    # Its own folder, not inside the drill's: the postgres user must be able to reach it.
+    postgres = PrivatePostgres(Path(tempfile.mkdtemp(prefix="drill-pg-")), common.free_port())
+    rig.callback(common.cleanup, postgres.folder)
+    rig.add(postgres)
+    postgres.init()
+    postgres.start()
+    return postgres
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("-n", type=int, default=500, help="recipients (default 500)")
@@ -73,19 +84,10 @@ def main() -> int:
     parser.add_argument("--timeout", type=float, default=240, help="give up after this many seconds")
     args = parser.parse_args()
     deadline = common.Deadline(args.timeout)
-    common.stop_on_sigterm()
 
-    tmp = common.temp_dir("postgres_restart")
-    # Its own folder, not inside tmp: the postgres user must be able to reach it.
-    postgres = PrivatePostgres(Path(tempfile.mkdtemp(prefix="drill-pg-")), common.free_port())
-    redis, mailbox = common.PrivateRedis(), common.Mailbox()
-    smtp = common.SmtpServer(mailbox)
-    worker = None
-    try:
-        postgres.init()
-        postgres.start()
-        redis.start()
-        smtp.start()
+    with common.Rig("postgres_restart") as rig:
+        tmp, redis, smtp, mailbox = rig.tmp, rig.redis, rig.smtp, rig.mailbox
+        postgres = private_postgres(rig)
         os.environ["DATABASE_URL"] = postgres.url
         database = common.drill_database("postgres_restart")
         os.environ["EMAIL_BATCH_SIZE"] = str(args.batch_size)
@@ -98,7 +100,7 @@ def main() -> int:
         ids = common.material_fanout(args.n)
         expected = set(Delivery.objects.filter(pk__in=ids).values_list("email", flat=True))
         print(f"postgres_restart: {len(ids)} material deliveries; private PostgreSQL on port {postgres.port}")
-        worker = common.Worker(env, tmp / "worker.log")
+        worker = rig.add(common.Worker(env, tmp / "worker.log"), tmp / "worker.log")
         worker.start()
         tasks.queue(ids)
         at = len(ids) // 3 + 7
@@ -124,17 +126,6 @@ def main() -> int:
         deadline.wait_for("every delivery sent", all_sent, poll=0.5)
         time.sleep(1)
         return common.verdict(common.verify_once(mailbox, expected, allowed_twice=args.allowed_twice))
-    except SystemExit:
-        common.print_worker_log(tmp / "worker.log")
-        raise
-    finally:
-        if worker:
-            worker.stop()
-        smtp.stop()
-        redis.stop()
-        postgres.stop()
-        common.cleanup(tmp)
-        common.cleanup(postgres.folder)
 
 
 if __name__ == "__main__":

@@ -48,15 +48,9 @@ def main() -> int:
     parser.add_argument("--timeout", type=float, default=180, help="give up after this many seconds")
     args = parser.parse_args()
     deadline = common.Deadline(args.timeout)
-    common.stop_on_sigterm()
 
-    tmp = common.temp_dir("redis_outage")
-    redis, mailbox = common.PrivateRedis(), common.Mailbox()
-    smtp = common.SmtpServer(mailbox)
-    worker = None
-    try:
-        redis.start()
-        smtp.start()
+    with common.Rig("redis_outage") as rig:
+        tmp, redis, smtp, mailbox = rig.tmp, rig.redis, rig.smtp, rig.mailbox
         database = common.drill_database("redis_outage")
         os.environ.update(
             {
@@ -74,7 +68,7 @@ def main() -> int:
         from registrations.models import Registration
 
         call_command("seed_workshop", "--demo", verbosity=0)
-        worker = common.Worker(env, tmp / "worker.log")
+        worker = rig.add(common.Worker(env, tmp / "worker.log"), tmp / "worker.log")
         worker.start()
         client = Client()
         page = client.get(PATH).content.decode()
@@ -145,15 +139,6 @@ def main() -> int:
         print(f"  every POST succeeded: {registered}")
         once = common.verify_once(mailbox, expected, allowed_twice=0)
         return common.verdict(registered and once and mailed_during_outage == 0)
-    except SystemExit:
-        common.print_worker_log(tmp / "worker.log")
-        raise
-    finally:
-        if worker:
-            worker.stop()
-        smtp.stop()
-        redis.stop()
-        common.cleanup(tmp)
 
 
 if __name__ == "__main__":

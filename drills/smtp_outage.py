@@ -35,15 +35,9 @@ def main() -> int:
     args = parser.parse_args()
     # Retries come 1, 2, 4 … minutes after a failure: a long outage needs a long wait.
     deadline = common.Deadline(args.timeout or args.outage * 4 + 240)
-    common.stop_on_sigterm()
 
-    tmp = common.temp_dir("smtp_outage")
-    redis, mailbox = common.PrivateRedis(), common.Mailbox()
-    smtp = common.SmtpServer(mailbox)
-    worker = None
-    try:
-        redis.start()
-        smtp.start()
+    with common.Rig("smtp_outage") as rig:
+        tmp, redis, smtp, mailbox = rig.tmp, rig.redis, rig.smtp, rig.mailbox
         database = common.drill_database("smtp_outage")
         os.environ["EMAIL_BATCH_SIZE"] = str(args.batch_size)
         env = common.configure(database_url=database, redis_url=redis.url, smtp_port=smtp.port, var_dir=tmp)
@@ -54,7 +48,7 @@ def main() -> int:
         expected = set(Delivery.objects.filter(pk__in=ids).values_list("email", flat=True))
         print(f"smtp_outage: {len(ids)} material deliveries, SMTP server down for {args.outage:.0f} s")
         started = time.monotonic()
-        worker = common.Worker(env, tmp / "worker.log", concurrency=args.concurrency)
+        worker = rig.add(common.Worker(env, tmp / "worker.log", concurrency=args.concurrency), tmp / "worker.log")
         worker.start()
         tasks.queue(ids)
 
@@ -86,15 +80,6 @@ def main() -> int:
             print("FAIL: no delivery needed a retry: the outage did not hit the fan-out")
             ok = False
         return common.verdict(ok)
-    except SystemExit:
-        common.print_worker_log(tmp / "worker.log")
-        raise
-    finally:
-        if worker:
-            worker.stop()
-        smtp.stop()
-        redis.stop()
-        common.cleanup(tmp)
 
 
 if __name__ == "__main__":

@@ -242,16 +242,10 @@ def main() -> int:
     parser.add_argument("--timeout", type=float, default=240, help="give up after this many seconds")
     args = parser.parse_args()
     deadline = common.Deadline(args.timeout)
-    common.stop_on_sigterm()
 
-    tmp = common.temp_dir(DRILL)
-    redis, mailbox = common.PrivateRedis(), common.Mailbox()
-    smtp = common.SmtpServer(mailbox)
-    machines: list[Machine] = []
     began = time.monotonic()
-    try:
-        redis.start()
-        smtp.start()
+    with common.Rig(DRILL) as rig:
+        tmp, redis, smtp, mailbox = rig.tmp, rig.redis, rig.smtp, rig.mailbox
         database = common.drill_database(DRILL)
         os.environ["EMAIL_BATCH_SIZE"] = str(args.batch_size)
         env = common.configure(database_url=database, redis_url=redis.url, smtp_port=smtp.port, var_dir=tmp)
@@ -267,6 +261,8 @@ def main() -> int:
         machines = [
             Machine(f"m{i}", shared, tmp, web_workers=args.web_workers, concurrency=args.concurrency) for i in (1, 2)
         ]
+        for machine in machines:
+            rig.add(machine, machine.worker_log, machine.web.log)
         if any(collect.wait(timeout=120) for collect in [machine.collectstatic() for machine in machines]):
             raise SystemExit("FAIL: collectstatic failed")
         for machine in machines:
@@ -324,17 +320,6 @@ def main() -> int:
         print(f"  files written to each machine's VAR_DIR besides its static files: {local}")
         print(f"  whole drill {time.monotonic() - began:.1f} s")
         return common.verdict(rush_ok and limited and once and both_sent and not any(local.values()))
-    except SystemExit:
-        for machine in machines:
-            common.print_worker_log(machine.worker_log)
-            common.print_worker_log(machine.web.log)
-        raise
-    finally:
-        for machine in machines:
-            machine.stop()
-        smtp.stop()
-        redis.stop()
-        common.cleanup(tmp)
 
 
 if __name__ == "__main__":

@@ -32,15 +32,9 @@ def main() -> int:
     parser.add_argument("--timeout", type=float, default=300, help="give up after this many seconds")
     args = parser.parse_args()
     deadline = common.Deadline(args.timeout)
-    common.stop_on_sigterm()
 
-    tmp = common.temp_dir("worker_kill")
-    redis, mailbox = common.PrivateRedis(), common.Mailbox()
-    smtp = common.SmtpServer(mailbox)
-    worker = None
-    try:
-        redis.start()
-        smtp.start()
+    with common.Rig("worker_kill") as rig:
+        tmp, redis, smtp, mailbox = rig.tmp, rig.redis, rig.smtp, rig.mailbox
         database = common.drill_database("worker_kill")
         import os
 
@@ -53,7 +47,7 @@ def main() -> int:
         expected = set(Delivery.objects.filter(pk__in=ids).values_list("email", flat=True))
         print(f"worker_kill: {len(ids)} material deliveries, batches of {args.batch_size}, {args.kills} kill(s)")
         started = time.monotonic()
-        worker = common.Worker(env, tmp / "worker.log")
+        worker = rig.add(common.Worker(env, tmp / "worker.log"), tmp / "worker.log")
         worker.start()
         tasks.queue(ids)
         most_in_flight, resent = 0, set()
@@ -78,7 +72,7 @@ def main() -> int:
             )
             most_in_flight = max(most_in_flight, in_flight)
             common.print_states("rows right after the kill")
-            worker = common.Worker(env, tmp / "worker.log")
+            worker = rig.add(common.Worker(env, tmp / "worker.log"))
             worker.start()
             # The killed worker's messages stay in Redis unacked (visibility timeout an hour); its claimed rows
             # are "sending". The sweep queues them again once they are STUCK_AFTER old: run it as beat would.
@@ -91,15 +85,6 @@ def main() -> int:
         allowed = args.kills * worker.concurrency
         once = common.verify_once(mailbox, expected, allowed_twice=allowed)
         return common.verdict(once and most_in_flight <= worker.concurrency)
-    except SystemExit:
-        common.print_worker_log(tmp / "worker.log")
-        raise
-    finally:
-        if worker:
-            worker.stop()
-        smtp.stop()
-        redis.stop()
-        common.cleanup(tmp)
 
 
 if __name__ == "__main__":
