@@ -29,6 +29,10 @@ setup: venv
 
 # Web server, Celery worker and beat in the foreground; one Ctrl-C stops all three.
 run: setup
+	@# The development broker is a folder (var/broker/). Tasks a previous run left there (perhaps for another
+	@# database) would be worked through before this run's; the outbox in the database is what counts, and beat's
+	@# sweep queues its pending emails again within minutes. So each run starts with an empty queue.
+	find var/broker/out var/broker/control -type f -delete
 	@echo "Serving http://127.0.0.1:$(PORT)/ (staff: http://127.0.0.1:$(PORT)/admin/). Ctrl-C stops everything."
 	PORT=$(PORT) SITE_URL='$(SITE_URL)' $(VENV)/bin/honcho start -f Procfile.dev
 
