@@ -22,6 +22,15 @@ from registrations.participant_rows import FIELDS, participant_from_row
 from registrations.services import KEEP, ContactData, ParticipantData
 
 
+def bookable_sessions(workshop):
+    return workshop.sessions.filter(is_open=True).order_by("starts_at", "pk")
+
+
+def offers_session_choice(open_sessions) -> bool:
+    """A preferred session is asked for only when there is more than one to choose from."""
+    return len(open_sessions) > 1
+
+
 class ChangeForm(forms.Form):
     # For forms.error_summary: the contact fields and those shown after the participants.
     CONTACT_FIELDS = RegistrationForm.CONTACT_FIELDS
@@ -33,7 +42,7 @@ class ChangeForm(forms.Form):
     contact_phone = RegistrationForm.base_fields["contact_phone"]
 
     def __init__(self, *args, registration: Registration, **kwargs):
-        open_sessions = registration.workshop.sessions.filter(is_open=True).order_by("starts_at", "pk")
+        open_sessions = bookable_sessions(registration.workshop)
         # A preference for a session that has closed since is kept unless another one is chosen.
         preferred = registration.preferred_session_id
         kwargs.setdefault(
@@ -46,7 +55,7 @@ class ChangeForm(forms.Form):
             },
         )
         super().__init__(*args, **kwargs)
-        if len(open_sessions) > 1:
+        if offers_session_choice(open_sessions):
             self.fields["preferred_session"] = SessionChoiceField(
                 label=_("Preferred session"),
                 queryset=open_sessions,

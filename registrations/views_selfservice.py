@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods
 
 from registrations import access, forms, forms_selfservice, services, throttle
 from registrations.errors import RegistrationError
-from registrations.models import Participant, Registration
+from registrations.models import AnswerSet, Participant, Registration
 from registrations.selectors import waitlist_position
 from workshops import audit, schedule
 
@@ -79,6 +79,8 @@ def registration_detail(request, registration: Registration, receipt: bool = Fal
         "receipt": receipt,
         **_contact_context(registration),
         "can_change": services.registration_selfservice_open(registration=registration),
+        "can_choose_session": forms_selfservice.offers_session_choice(forms_selfservice.bookable_sessions(workshop)),
+        "answers_draft": AnswerSet.objects.filter(registration=registration, status=AnswerSet.Status.DRAFT).exists(),
         "waitlist_position": waitlist_position(registration=registration),
         "material_date": _date(schedule.material_time(workshop=workshop)),
         "reminder_dates": [_date(when) for when in schedule.reminder_times(workshop=workshop, session=session)]

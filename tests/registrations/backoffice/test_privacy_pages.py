@@ -171,3 +171,10 @@ def test_a_workshop_not_over_is_left_alone(organiser, oslo_delegation):
 
 def test_observers_do_not_get_the_action(observer, workshop):
     assert "anonymise_now" not in observer.get(WORKSHOPS).content.decode()
+
+
+def test_the_admin_home_offers_erasing_only_to_those_who_may_erase(organiser, observer):
+    assert "Personal data of one person: see, export, erase" in page_text(organiser.get("/admin/"))
+    observed = page_text(observer.get("/admin/"))
+    assert "Personal data of one person: see, export" in observed
+    assert "see, export, erase" not in observed
