@@ -56,3 +56,15 @@ def test_the_delegation_page_says_when_the_answer_given_on_the_form_is_still_a_d
 
     assert DRAFT_NOTE in page_text(opened(en_client, with_input).get(page_url(with_input)))
     assert DRAFT_NOTE not in page_text(opened(en_client, without).get(page_url(without)))
+
+
+def test_what_staff_wrote_in_bokmaal_is_marked_bokmaal_on_pages_in_other_languages(
+    client, en_client, workshop, before_deadline
+):
+    """WCAG 3.1.2: a screen reader reads the workshop's own texts with a Norwegian voice on the English page."""
+    english = en_client.get(REGISTER_URL).content.decode()
+    assert f'<p class="lead" lang="nb">{workshop.summary}</p>' in english
+    assert f'<dd class="col-sm-8" lang="nb">{workshop.target_group}</dd>' in english
+    bokmaal = client.get(REGISTER_URL).content.decode()
+    assert f'<p class="lead">{workshop.summary}</p>' in bokmaal
+    assert 'lang="nb">' not in bokmaal.split("<body", 1)[1]
