@@ -2,7 +2,9 @@
 
 from itertools import groupby
 
+from django.conf import settings
 from django.db.models import Count, Q, QuerySet
+from django.db.models.signals import post_delete, post_save
 
 from registrations.models import Municipality, Registration
 from workshops.cache import ProcessCache
@@ -63,6 +65,31 @@ def seats_taken(*, session_ids: list[int]) -> dict[int, int]:
     """{session id: seats taken} by the definition above (the services check capacity with it)."""
     rows = sessions_annotate_seats(queryset=Session.objects.filter(pk__in=session_ids)).values_list("pk", "seats_taken")
     return dict(rows)
+
+
+_public_seats = ProcessCache(lambda: settings.WORKSHOP_CACHE_SECONDS)
+
+
+def seats_taken_shown(*, workshop: Workshop) -> dict[int, int]:
+    """{session id: seats taken} for what the public pages say ("all seats are taken"), kept per process for
+    ``WORKSHOP_CACHE_SECONDS``: the registration page and every refused POST would count again otherwise.
+
+    This process forgets it when it writes a registration or a session (signals); another process's writes
+    show within those seconds. Nothing is decided on it: the services count under the session locks.
+    """
+    return _public_seats.get(workshop.pk, lambda: seats_taken(session_ids=[s.pk for s in workshop.sessions.all()]))
+
+
+def seats_shown_forget(**_signal_kwargs) -> None:
+    _public_seats.clear()
+
+
+def connect_signals() -> None:
+    for model in (Registration, Session):
+        post_save.connect(seats_shown_forget, sender=model, dispatch_uid=f"registrations.seats.save.{model.__name__}")
+        post_delete.connect(
+            seats_shown_forget, sender=model, dispatch_uid=f"registrations.seats.delete.{model.__name__}"
+        )
 
 
 def sessions_with_seats(*, workshop: Workshop) -> list[Session]:

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods
 
 from registrations import access, forms, participant_rows, services, throttle
 from registrations.errors import RegistrationError
-from registrations.selectors import sessions_with_seats
+from registrations.selectors import seats_taken_shown
 from workshops import audit, cache
 from workshops.models import Session, Workshop
 
@@ -35,7 +35,8 @@ def published_workshop_or_404(slug: str) -> Workshop:
 
 def _workshop_facts(workshop: Workshop) -> dict:
     """What the list and the registration page say about a workshop's sessions."""
-    sessions = sessions_with_seats(workshop=workshop)
+    sessions = list(workshop.sessions.all())  # in time order (workshops.cache); the cached workshop's own
+    taken = seats_taken_shown(workshop=workshop)
     window = services.registration_window(workshop=workshop)
     bookable = [s for s in sessions if s.is_open]
     return {
@@ -43,7 +44,7 @@ def _workshop_facts(workshop: Workshop) -> dict:
         "bookable_sessions": bookable,
         # A closed overflow session is only a possibility, never something to book.
         "possible_sessions": [s for s in sessions if not s.is_open and s.kind == Session.Kind.OVERFLOW],
-        "all_full": bool(bookable) and all(s.seats_taken >= s.capacity for s in bookable),
+        "all_full": bool(bookable) and all(taken.get(s.pk, 0) >= s.capacity for s in bookable),
         "is_open": window == services.Window.OPEN,
         "opens_later": window == services.Window.NOT_OPEN_YET,
     }

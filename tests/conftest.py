@@ -18,7 +18,7 @@ from notifications import selectors as notifications_selectors
 from registrations import services
 from registrations.models import Municipality, Role
 from registrations.municipality_data import municipalities_load
-from registrations.selectors import municipalities_cache_clear
+from registrations.selectors import municipalities_cache_clear, seats_shown_forget
 from registrations.services import ContactData, ParticipantData
 from workshops import audit
 from workshops import cache as workshops_cache
@@ -88,6 +88,7 @@ def _no_cached_workshops():
     workshops_cache.clear()
     municipalities_cache_clear()
     notifications_selectors.first_due_forget()
+    seats_shown_forget()
 
 
 @pytest.fixture(autouse=True)

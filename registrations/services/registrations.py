@@ -26,6 +26,7 @@ from registrations.services.seats import (
     choose_session,
     lock_sessions,
     log_registration_change,
+    municipality_has_registration,
     seats_in,
     waitlist_promote_locked,
 )
@@ -68,10 +69,7 @@ def registration_create(
 
     with transaction.atomic():
         sessions = lock_sessions(workshop)
-        already = Registration.objects.filter(workshop=workshop, municipality=municipality).exclude(
-            status=Registration.Status.CANCELLED
-        )
-        if already.exists():
+        if municipality_has_registration(workshop=workshop, municipality_id=municipality.pk):
             raise RegistrationError("already_registered", field="municipality", municipality=municipality.name)
         # Counted after the lock is held, in a statement of its own: a count in the locking statement would use
         # the snapshot taken before the wait for the lock (PostgreSQL), and miss the delegation that held it.

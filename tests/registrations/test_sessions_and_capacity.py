@@ -189,3 +189,36 @@ def test_two_participants_may_swap_email_addresses(small):
     first.refresh_from_db()
     second.refresh_from_db()
     assert (first.email, second.email) == ("a2@kommune.example", "a1@kommune.example")
+
+
+def test_the_hot_path_count_of_seats_is_the_pages_count(small, main_session, overflow_session):
+    """seats_in (written out for the registration hot path) and the selector the pages use agree, through
+    confirmed, waiting, cancelled and moved delegations, and an empty session counts 0."""
+    from registrations.selectors import seats_taken
+    from registrations.services.seats import seats_in
+
+    services.session_open(session=overflow_session, actor=STAFF)
+    first = register(small, "0301", delegation(6, "a"))
+    register(small, "1103", delegation(3, "b"))
+    cancelled = register(small, "1106", delegation(1, "c"))
+    services.registration_cancel(registration=cancelled, actor=STAFF)
+    register(small, "1108", delegation(5, "d"))  # to the overflow session
+    register(small, "1111", delegation(6, "e"))  # waits: fits nowhere
+    sessions = [main_session, overflow_session]
+    assert (
+        seats_in(sessions)
+        == seats_taken(session_ids=[s.pk for s in sessions])
+        == {
+            main_session.pk: 9,
+            overflow_session.pk: 5,
+        }
+    )
+    services.registration_cancel(registration=first, actor=STAFF)  # the one of 6 waiting gets its seats
+    assert (
+        seats_in(sessions)
+        == seats_taken(session_ids=[s.pk for s in sessions])
+        == {
+            main_session.pk: 9,
+            overflow_session.pk: 5,
+        }
+    )
