@@ -209,6 +209,13 @@ def _registration_mailing_skip(
     return ""
 
 
+def registration_confirmation_sent(*, registration: Registration) -> bool:
+    """Whether the delegation's confirmation has gone out (to at least one of its addresses)."""
+    return Delivery.objects.filter(
+        registration=registration, mailing__kind=Mailing.Kind.CONFIRMATION, status=Delivery.Status.SENT
+    ).exists()
+
+
 def latest_delivery_status(*, participant_ref: str = "pk") -> Subquery:
     """The status of a participant's most recent delivery (by created_at, then pk), NULL when they have
     none: an expression to annotate a Participant queryset with, one subquery rather than a query per row."""

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from notifications import selectors as notifications_selectors
 from registrations import access, forms, forms_selfservice, services, throttle
 from registrations.errors import RegistrationError
 from registrations.models import AnswerSet, Participant, Registration
@@ -80,6 +81,7 @@ def registration_detail(request, registration: Registration, receipt: bool = Fal
         **_contact_context(registration),
         "can_change": services.registration_selfservice_open(registration=registration),
         "can_choose_session": forms_selfservice.offers_session_choice(forms_selfservice.bookable_sessions(workshop)),
+        "confirmation_sent": notifications_selectors.registration_confirmation_sent(registration=registration),
         "answers_draft": AnswerSet.objects.filter(registration=registration, status=AnswerSet.Status.DRAFT).exists(),
         "waitlist_position": waitlist_position(registration=registration),
         "material_date": _date(schedule.material_time(workshop=workshop)),

@@ -11,9 +11,14 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils.translation import override
 
+from notifications import sending
+from notifications.models import Delivery
 from registrations.models import AnswerSet, Participant, Registration, Role
 from tests.conftest import input_answer, municipality, oslo, participants, register
+from tests.notifications import conftest as mail_fixtures
 from tests.registrations.conftest import form_data, page_text
+
+smtp_server = mail_fixtures.smtp_server
 
 pytestmark = pytest.mark.usefixtures("before_deadline")
 REGISTER_URL = "/workshops/kulturskole-3-0/"
@@ -298,3 +303,13 @@ def test_a_browser_set_to_english_still_gets_bokmaal_until_the_visitor_switches(
     assert "Verksteder med åpen påmelding" in text
     client.post("/i18n/setlang/", {"language": "en", "next": "/"})
     assert "Workshops open for registration" in page_text(client.get("/", HTTP_ACCEPT_LANGUAGE="nb"))
+
+
+def test_once_the_confirmation_is_sent_the_receipt_says_so(en_client, workshop, smtp_server):
+    receipt = en_client.post(REGISTER_URL, form_data(municipality("4601")))["Location"]
+    sending.deliveries_send(ids=list(Delivery.objects.values_list("pk", flat=True)))
+    assert len(smtp_server.messages) == Delivery.objects.filter(status=Delivery.Status.SENT).count() == 3
+
+    text = page_text(en_client.get(receipt))
+    assert "We have sent a confirmation by email to the contact person and to each participant." in text
+    assert "We send a confirmation by email" not in text
