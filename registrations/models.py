@@ -108,7 +108,7 @@ class Registration(models.Model):
         verbose_name=_("preferred session"),
     )
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, db_index=True)
-    language = models.CharField(_("language"), max_length=10, default="nb")
+    language = models.CharField(_("language"), max_length=10, default="nb", choices=settings.LANGUAGES)
     # The self-service link is /registration/<access_id>/<token>/: the row is found by access_id and the token
     # compared with hmac.compare_digest, so the response time tells nothing about the secret.
     access_id = models.CharField(_("link id"), max_length=16, unique=True, default=new_access_id, editable=False)

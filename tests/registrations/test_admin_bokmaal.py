@@ -82,3 +82,14 @@ def test_the_section_titles_of_a_registration_are_capitalised(admin_client, work
     assert "Kontaktperson Kontaktperson:" in text
     assert "Svar Svar på refleksjonsspørsmålene:" in text
     assert "Hvem gjorde hva" in text
+
+
+def test_a_registrations_language_is_named_not_coded(admin_client, workshop, before_deadline):
+    from tests.conftest import register
+
+    registration = register(workshop, "0301", language="nn")
+
+    text = page_text(admin_client.get(f"/admin/registrations/registration/{registration.pk}/change/"))
+
+    assert "Språk: Norsk nynorsk" in text
+    assert "Språk: nn" not in text
