@@ -141,17 +141,17 @@ def test_running_it_again_keeps_what_staff_changed_and_restores_the_announced_fa
 
 @pytest.mark.django_db
 def test_demo_is_three_weeks_ahead_and_open_for_registration(time_machine):
-    time_machine.move_to(oslo(2026, 5, 4, 10, 0), tick=False)
+    time_machine.move_to(oslo(2026, 5, 4, 10, 0), tick=False)  # a Monday
 
     demo = seed("--demo")
 
-    day = datetime.date(2026, 5, 25)
+    day = datetime.date(2026, 5, 27)  # the Wednesday of the week three weeks ahead
     assert demo.title == f"{TITLE} (demo)"
     assert sessions(demo) == [
         ("Formiddag", Session.Kind.MAIN, (day, datetime.time(9, 0)), (day, datetime.time(11, 30)), 300, True),
         ("Ettermiddag", Session.Kind.OVERFLOW, (day, datetime.time(12, 30)), (day, datetime.time(15, 0)), 300, False),
     ]
-    assert demo.registration_deadline == oslo(2026, 5, 16, 23, 59, 59)
+    assert demo.registration_deadline == oslo(2026, 5, 18, 23, 59, 59)
     assert not Workshop.objects.filter(slug="kulturskole-3-0").exists()
 
     # A newcomer can register a municipality as it exists on the demo date.
@@ -173,8 +173,27 @@ def test_demo_run_again_keeps_one_workshop_and_moves_it_to_three_weeks_from_the_
     demo = seed("--demo")
 
     assert (Workshop.objects.count(), Session.objects.count()) == (1, 2)
-    assert demo.event_date == datetime.date(2026, 6, 22)
-    assert demo.registration_deadline == oslo(2026, 6, 13, 23, 59, 59)
+    assert demo.event_date == datetime.date(2026, 6, 24)
+    assert demo.registration_deadline == oslo(2026, 6, 15, 23, 59, 59)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("today", "event_day"),
+    [
+        (datetime.date(2026, 11, 28), datetime.date(2026, 12, 23)),  # Saturday: not Saturday 19 December
+        (datetime.date(2026, 11, 25), datetime.date(2026, 12, 16)),  # Wednesday: exactly three weeks
+        (datetime.date(2026, 11, 26), datetime.date(2026, 12, 23)),  # Thursday: the Wednesday after
+    ],
+)
+def test_the_demo_falls_on_a_wednesday_like_the_2021_workshop(time_machine, today, event_day):
+    time_machine.move_to(oslo(today.year, today.month, today.day, 10, 0), tick=False)
+
+    demo = seed("--demo")
+
+    assert demo.event_date == event_day
+    assert demo.event_date.weekday() == datetime.date(2021, 3, 10).weekday() == 2
+    assert demo.registration_deadline.date().weekday() == 0  # a Monday, as 1 March 2021
 
 
 @pytest.mark.django_db

@@ -26,8 +26,11 @@ DEMO_SLUG = "kulturskole-3-0-demo"
 TITLE = "Kulturskole 3.0 – Kulturskolen som utviklingsaktør i fremtidens kommune"
 EVENT_DAY = datetime.date(2021, 3, 10)
 DEADLINE_DAY = datetime.date(2021, 3, 1)
-# The demo: the session three weeks ahead, the deadline nine days before it (as in 2021).
+# The demo: the session on the first Wednesday at least three weeks ahead (10 March 2021 was a Wednesday: the
+# material goes out on a Wednesday, the reminder on a Tuesday, never at a weekend), the deadline nine days
+# before it (a Monday, as in 2021).
 DEMO_WEEKS_AHEAD = 3
+DEMO_WEEKDAY = EVENT_DAY.weekday()
 DEMO_DEADLINE_DAYS_BEFORE = 9
 
 TEXTS = {
@@ -148,7 +151,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, demo: bool = False, **options):
         if demo:
-            event_day = timezone.localdate() + datetime.timedelta(weeks=DEMO_WEEKS_AHEAD)
+            earliest = timezone.localdate() + datetime.timedelta(weeks=DEMO_WEEKS_AHEAD)
+            event_day = earliest + datetime.timedelta(days=(DEMO_WEEKDAY - earliest.weekday()) % 7)
             workshop = seed(
                 slug=DEMO_SLUG,
                 title=f"{TITLE} (demo)",
