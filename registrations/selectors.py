@@ -74,8 +74,9 @@ def seats_taken_shown(*, workshop: Workshop) -> dict[int, int]:
     """{session id: seats taken} for what the public pages say ("all seats are taken"), kept per process for
     ``WORKSHOP_CACHE_SECONDS``: the registration page and every refused POST would count again otherwise.
 
-    This process forgets it when it writes a registration or a session (signals); another process's writes
-    show within those seconds. Nothing is decided on it: the services count under the session locks.
+    This process forgets it when it saves or deletes a registration or a session (signals); other writes
+    (another process's, a bulk ``update()``) show within those seconds. Nothing is decided on it: the
+    services count under the session locks.
     """
     return _public_seats.get(workshop.pk, lambda: seats_taken(session_ids=[s.pk for s in workshop.sessions.all()]))
 

@@ -35,7 +35,7 @@ def published_workshop_or_404(slug: str) -> Workshop:
 
 def _workshop_facts(workshop: Workshop) -> dict:
     """What the list and the registration page say about a workshop's sessions."""
-    sessions = list(workshop.sessions.all())  # in time order (workshops.cache); the cached workshop's own
+    sessions = list(workshop.sessions.all())  # prefetched in time order (workshops.cache)
     taken = seats_taken_shown(workshop=workshop)
     window = services.registration_window(workshop=workshop)
     bookable = [s for s in sessions if s.is_open]
