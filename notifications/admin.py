@@ -24,6 +24,7 @@ from notifications.admin_filters import MailingGroupFilter
 from notifications.models import Delivery, LedgerEntry, Mailing, MaterialDownload, MaterialFile
 from notifications.placeholders import SAMPLE_VALUES, placeholders_help, placeholders_render, placeholders_validate
 from workshops.audit import Actor
+from workshops.formatting import title_cut
 
 
 class _SendPermission:
@@ -203,7 +204,7 @@ class MailingAdmin(_SendPermission, admin.ModelAdmin):
     form = MailingForm
     list_display = (
         "__str__",
-        "workshop",
+        "workshop_title",
         "kind",
         "scheduled_for",
         "approval",
@@ -225,6 +226,10 @@ class MailingAdmin(_SendPermission, admin.ModelAdmin):
             for status in (Delivery.Status.PENDING, Delivery.Status.SENT, Delivery.Status.FAILED)
         }
         return super().get_queryset(request).annotate(**counts)
+
+    @admin.display(description=_("workshop"), ordering="workshop__title")
+    def workshop_title(self, mailing):
+        return title_cut(mailing.workshop.title)
 
     @admin.display(description=_("pending"), ordering="n_pending")
     def pending(self, mailing):
@@ -425,7 +430,7 @@ class MailingAdmin(_SendPermission, admin.ModelAdmin):
 
 @admin.register(Delivery)
 class DeliveryAdmin(_SendPermission, admin.ModelAdmin):
-    list_display = ("email", "mailing", "status", "attempts", "sent_at", "next_attempt_at", "short_error")
+    list_display = ("email", "mailing", "status", "attempts", "sent_at", "next_attempt", "short_error")
     list_filter = ("status", "mailing__kind", "mailing__workshop")
     list_select_related = ("mailing__workshop", "mailing__session", "mailing__registration__municipality")
     search_fields = ("email", "name", "message_id", "registration__municipality__name")
@@ -450,6 +455,11 @@ class DeliveryAdmin(_SendPermission, admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    @admin.display(description=_("next attempt"), ordering="next_attempt_at")
+    def next_attempt(self, delivery):
+        # Only a waiting email has one: on a sent row the time it was due only looked like a retry to come.
+        return delivery.next_attempt_at if delivery.status == Delivery.Status.PENDING else "–"
 
     @admin.display(description=_("last error"))
     def short_error(self, delivery):

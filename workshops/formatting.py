@@ -8,6 +8,9 @@ say is here: a span of time on one day, with an en dash between the times.
 import datetime
 
 from django.utils import formats, timezone
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+from django.utils.text import Truncator
 
 
 def format_date(value: datetime.datetime | datetime.date) -> str:
@@ -28,3 +31,12 @@ def format_datetime(value: datetime.datetime) -> str:
 def format_span(starts_at: datetime.datetime, ends_at: datetime.datetime) -> str:
     """«onsdag 10. mars 2021 kl. 09.00–11.30» (an en dash between the times)."""
     return f"{format_datetime(starts_at)}–{format_time(ends_at)}"
+
+
+def title_cut(title: str, words: int = 5) -> str | SafeString:
+    """A long title in a crowded list: its first words and «…», the whole title on hover (the admin's
+    workshop columns, where the full title wrapped to eight lines on every row)."""
+    short = Truncator(title).words(words)
+    if short == title:
+        return title
+    return format_html('<span title="{}">{}</span>', title, short)

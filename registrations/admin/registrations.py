@@ -41,6 +41,7 @@ from registrations.fields import SingleLineFormfields
 from registrations.models import Participant, Registration
 from registrations.services import ContactData
 from workshops.audit import Actor
+from workshops.formatting import title_cut
 
 CONTACT_FIELDS = ("contact_name", "contact_email", "contact_phone")
 READONLY_ON_CHANGE = (
@@ -392,6 +393,12 @@ class ParticipantAdmin(ReadOnlyModelAdmin):
     # The emails sent to this participant (read-only, from the notifications app).
     inlines = [ParticipantDeliveryInline]
 
+    def get_list_display(self, request):
+        # Filtered to one workshop, its (long) title on every row says nothing: the room goes to the others.
+        if request.GET.get("registration__workshop__id__exact"):
+            return tuple(column for column in self.list_display if column != "workshop")
+        return self.list_display
+
     def get_queryset(self, request):
         # The latest email's status for the column and LatestDeliveryFilter: a subquery, not a query per row.
         return super().get_queryset(request).annotate(latest_delivery=latest_delivery_status())
@@ -411,7 +418,7 @@ class ParticipantAdmin(ReadOnlyModelAdmin):
 
     @admin.display(description=_("workshop"), ordering="registration__workshop__title")
     def workshop(self, participant: Participant):
-        return participant.registration.workshop
+        return title_cut(participant.registration.workshop.title)
 
     @admin.display(description=_("status"), ordering="registration__status")
     def registration_status(self, participant: Participant) -> str:

@@ -14,6 +14,9 @@ from django.utils.translation import gettext_noop, ngettext_lazy
 admin.site.site_header = _("Workshop registration – KS and Norsk kulturskoleråd")
 admin.site.site_title = _("Workshop registration")
 admin.site.index_title = _("Back office")
+# No navigation sidebar: at 1280-1400 px it took a quarter of the width from every list (whose columns were
+# then squeezed or cut off); the home page lists every model, and the breadcrumbs lead back to it.
+admin.site.enable_nav_sidebar = False
 
 # Django 5.2 admin templates and code whose msgids the nb catalogue does not have (English on screen), and
 # «Add …» whose nb translation says «ny» (wrong for neuter nouns: «ny verksted»). Looked up at run time by

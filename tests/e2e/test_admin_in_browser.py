@@ -85,3 +85,37 @@ def test_staff_go_from_the_admin_home_to_the_overview_and_read_the_charts(browse
     context.close()
     assert foreign == []
     assert width <= 1280
+
+
+def test_the_everyday_lists_show_every_column_at_1280_pixels(browser, live_server, open_workshop):
+    """No sideways scrolling in the lists staff use most: long names, addresses, the workshop's title and the
+    dates wrap, so the status columns stay in sight (the navigation sidebar is off to leave them the room)."""
+    # Deatnu - Tana (Finnmark - Finnmárku - Finmarkku): the longest county name, and long participant names.
+    for number in ("5628", "5001"):
+        services.registration_create(
+            workshop=open_workshop,
+            municipality=Municipality.objects.filter(valid_to__isnull=True).get(number=number),
+            contact=ContactData(name="Kari Kontakt", email="kari.kontakt@lange-kommunenavn-kommune.example"),
+            participants=long_delegation()[:3],
+            actor=audit.PUBLIC,
+        )
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="nb-NO")
+    context.add_cookies([logged_in_cookie(live_server)])
+    page = context.new_page()
+    widths = {}
+    for path in (
+        "/admin/registrations/registration/",
+        f"/admin/registrations/participant/?registration__workshop__id__exact={open_workshop.pk}",
+        "/admin/notifications/delivery/",
+        "/admin/notifications/mailing/?mailings=all",
+    ):
+        page.goto(live_server.url + path)
+        expect(page.locator("#result_list tbody tr").first).to_be_visible()
+        widths[path] = page.evaluate(
+            "[document.querySelector('#result_list').scrollWidth, document.querySelector('.results').clientWidth]"
+        )
+    has_sidebar = page.locator("#nav-sidebar").count()
+    context.close()
+
+    assert has_sidebar == 0
+    assert {path: table <= room for path, (table, room) in widths.items()} == dict.fromkeys(widths, True), widths

@@ -6,7 +6,7 @@ import pytest
 from django.conf import settings
 
 from notifications import scheduling
-from notifications.models import Mailing
+from notifications.models import Delivery, Mailing
 from tests.conftest import register
 from tests.registrations.conftest import page_text
 
@@ -60,3 +60,16 @@ def test_choosing_a_kind_or_searching_sets_the_default_aside(staff, mailings):
     assert staff.get(URL, {"kind__exact": "confirmation"}).context["cl"].result_count == 350
     assert staff.get(URL, {"q": "Oslo"}).context["cl"].result_count == 350
     assert staff.get(URL, {"q": "Oslo", "mailings": "workshop"}).context["cl"].result_count == 0
+
+
+def test_the_delivery_list_shows_a_next_attempt_only_for_an_email_still_waiting(staff, workshop):
+    register(workshop, "0301")  # its confirmations wait in the outbox, each with the time it is due
+    sent = Delivery.objects.order_by("pk").first()
+    Delivery.objects.filter(pk=sent.pk).update(status=Delivery.Status.SENT)
+
+    page = staff.get("/admin/notifications/delivery/").content.decode()
+    cells = re.findall(r'<td class="field-next_attempt[^"]*">([^<]*)</td>', page)
+
+    waiting = Delivery.objects.filter(status=Delivery.Status.PENDING, next_attempt_at__isnull=False).count()
+    assert len(cells) == waiting + 1 >= 3
+    assert cells.count("–") == 1  # the sent one: its due time no longer looks like a retry to come

@@ -87,3 +87,19 @@ def test_the_list_runs_the_same_number_of_queries_for_3_or_30_delegations(staff,
         register(workshop, number, people=delegation(6, prefix=number))
 
     assert count() == few
+
+
+def test_the_workshop_column_is_cut_short_and_left_out_when_the_list_shows_one_workshop(
+    staff, workshop, before_deadline
+):
+    register(workshop, "0301", people=delegation(2, prefix="oslo"))
+
+    everyone = staff.get(URL).content.decode()
+    one_workshop = staff.get(URL, {"registration__workshop__id__exact": workshop.pk}).content.decode()
+
+    # The whole title on hover, its first words on the row (it wrapped to eight lines on every row).
+    cut = f'<span title="{workshop.title}">Kulturskole 3.0 – Kulturskolen som…</span>'
+    assert everyone.count(cut) == 2
+    assert "column-workshop" in everyone
+    assert "column-workshop" not in one_workshop
+    assert "oslo1@kommune.example" in one_workshop
