@@ -6,9 +6,10 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
+from notifications import services as notify
 from notifications.models import Delivery
 from registrations.models import Registration
-from tests.conftest import municipality, register
+from tests.conftest import STAFF, municipality, register
 from tests.notifications.conftest import html_body, subject, text_body
 from tests.registrations.conftest import form_data
 
@@ -62,3 +63,24 @@ def test_staff_can_choose_nynorsk_for_a_registration_in_the_admin(admin_client, 
         ("nn", "Norsk nynorsk"),
         ("en", "Engelsk"),
     ]
+
+
+def test_what_the_organisers_wrote_is_marked_as_bokmal_in_emails_in_other_languages(workshop, smtp_server, commit):
+    """The organisers write in the site's language (Bokmål): in a Nynorsk or English email a screen reader
+    reads their message and questions with a Bokmål voice (lang="nb"); in a Bokmål email nothing is marked."""
+    with commit():
+        register(workshop, "0301", language="nn")
+        register(workshop, "4601", language="en")
+        register(workshop, "5401", language="nb")
+        mailing = notify.mailing_create_custom(
+            workshop=workshop, subject="Nytt om verkstedet", body="Husk å lese materiellet.", actor=STAFF
+        )
+        notify.mailing_send_now(mailing=mailing, actor=STAFF)
+
+    def staff_text(address: str) -> str:
+        [message] = [m for m in smtp_server.to(address) if subject(m) == "Nytt om verkstedet"]
+        return re.search(r"<div style=\"border-left[^>]*>", html_body(message))[0]
+
+    assert 'lang="nb"' in staff_text("03011@kommune.example")
+    assert 'lang="nb"' in staff_text("46011@kommune.example")
+    assert "lang=" not in staff_text("54011@kommune.example")
