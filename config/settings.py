@@ -246,6 +246,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "notifications.tasks.sweep_deliveries",
         "schedule": NOTIFICATIONS_TICK_SECONDS,
     },
+    # Lost-link requests whose task never reached the broker (down at the time) are handled.
+    "registrations-sweep-link-requests": {
+        "task": "registrations.tasks.sweep_link_requests",
+        "schedule": NOTIFICATIONS_TICK_SECONDS,
+    },
     # Workshops past their retention period are anonymised (README.md, "Privacy"). Daily, at night.
     "registrations-anonymise-past-workshops": {
         "task": "registrations.tasks.anonymise_past_workshops",

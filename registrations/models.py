@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Length, Lower
 from django.db.models.lookups import LessThanOrEqual
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from workshops.models import ReflectionQuestion, Session, Workshop
@@ -240,6 +241,29 @@ class Dispute(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} – {self.registration}"
+
+
+class LinkRequest(models.Model):
+    """A request on the lost-link page, kept until the worker has handled it (registrations.services.links).
+
+    The web request writes one whether or not the municipality is registered (the same work either way) and
+    queues its handling; the worker looks the registration up and sends the link. A request whose task never
+    reached the broker (Redis down) is handled by the sweep instead of being lost. No personal data: which
+    municipality, for which workshop, and when.
+    """
+
+    workshop = models.ForeignKey(Workshop, on_delete=models.CASCADE, related_name="+")
+    municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="+")
+    requested_at = models.DateTimeField(default=timezone.now)
+    handled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["requested_at"], condition=Q(handled_at__isnull=True), name="linkrequest_waiting"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.municipality} – {self.workshop} ({self.requested_at:%Y-%m-%d %H:%M})"
 
 
 class AnswerSet(models.Model):

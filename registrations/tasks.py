@@ -7,9 +7,7 @@ from celery import shared_task
 from django.conf import settings
 
 from registrations import services
-from registrations.models import Municipality
 from workshops import audit
-from workshops.models import Workshop
 
 logger = logging.getLogger(__name__)
 
@@ -33,23 +31,24 @@ def clear_expired_sessions() -> None:
 
 
 @shared_task(acks_late=True)
-def link_resend(workshop_id: int, municipality_id: int) -> bool:
-    """The lost-link page's request: send the link if the municipality is registered (else nothing)."""
-    workshop = Workshop.objects.get(pk=workshop_id)
-    municipality = Municipality.objects.get(pk=municipality_id)
-    return (
-        services.registration_link_resend(workshop=workshop, municipality=municipality, actor=audit.PUBLIC) is not None
-    )
+def link_request_handle(link_request_id: int) -> bool:
+    """A lost-link request: send the link if the municipality is registered (else nothing). Once only."""
+    return services.link_request_handle(link_request_id=link_request_id, actor=audit.PUBLIC)
 
 
-def link_resend_queue(*, workshop_id: int, municipality_id: int) -> None:
-    """Queue the lost-link request; the page answers the same whatever the worker then finds.
+def link_request_queue(link_request_id: int) -> None:
+    """Queue the handling of a lost-link request; the page answers the same whatever the worker then finds.
 
-    The web request does exactly this, registered municipality or not, so its timing tells nothing: the
-    lookup and the outbox write happen in the worker. A broker outage is logged, not raised: the page
-    still answers as usual, and the contact person can ask again.
+    A broker outage is logged, not raised: the page still answers as usual, and the request (a row) is
+    handled by ``sweep_link_requests`` once the broker is back.
     """
     try:
-        link_resend.apply_async(args=[workshop_id, municipality_id], retry=False)
+        link_request_handle.apply_async(args=[link_request_id], retry=False)
     except Exception:  # kombu OperationalError, redis ConnectionError, OSError: any failure to publish
-        logger.warning("Could not queue a lost-link request for workshop %s", workshop_id, exc_info=True)
+        logger.warning("Could not queue lost-link request %s; the sweep will handle it", link_request_id, exc_info=True)
+
+
+@shared_task(acks_late=True)
+def sweep_link_requests() -> int:
+    """Beat, every tick: lost-link requests whose task never reached the broker are handled (see the service)."""
+    return len(services.link_requests_sweep(actor=audit.PUBLIC))

@@ -6,6 +6,9 @@ page ever shows the contact person's address or a link with a secret: the emails
 Views only bind forms and call services (or queue the task that does).
 """
 
+from functools import partial
+
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.cache import never_cache
@@ -24,9 +27,10 @@ from workshops import audit
 def lost_link(request: HttpRequest, slug: str) -> HttpResponse:
     """Pick the municipality; its contact person gets the link again by email, if it is registered.
 
-    The request itself never looks at whether the municipality is registered: it queues the same task
-    either way, and the worker looks up the registration and writes the email to the outbox. So the
-    answer, its status and its timing are the same for a registered and an unregistered municipality.
+    The request itself never looks at whether the municipality is registered: it records the request and
+    queues the same task either way, and the worker looks up the registration and writes the email to the
+    outbox. So the answer, its status and its timing are the same for a registered and an unregistered
+    municipality; and a request made while the broker is down is sent by the sweep, not lost.
     """
     workshop = published_workshop_or_404(slug)
     if request.method == "POST":
@@ -41,7 +45,8 @@ def lost_link(request: HttpRequest, slug: str) -> HttpResponse:
             )
             if wait is not None:
                 return throttle.too_many_requests(request, wait)
-            tasks.link_resend_queue(workshop_id=workshop.pk, municipality_id=municipality.pk)
+            asked = services.link_request_create(workshop=workshop, municipality=municipality, actor=audit.PUBLIC)
+            transaction.on_commit(partial(tasks.link_request_queue, asked.pk))
             context = {"workshop": workshop, "municipality": municipality, "contact_email": _contact_email()}
             return render(request, "registrations/lost_link_sent.html", context)
     else:

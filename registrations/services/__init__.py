@@ -20,7 +20,13 @@ from registrations.services.answers import (
     answers_save,
 )
 from registrations.services.disputes import dispute_create, dispute_dismiss, dispute_transfer
-from registrations.services.links import registration_link_resend, registration_link_rotate
+from registrations.services.links import (
+    link_request_create,
+    link_request_handle,
+    link_requests_sweep,
+    registration_link_resend,
+    registration_link_rotate,
+)
 from registrations.services.privacy import (
     person_erase,
     person_export_record,
@@ -79,6 +85,9 @@ __all__ = [
     "registration_check_open",
     "registration_create",
     "registration_is_open",
+    "link_request_create",
+    "link_request_handle",
+    "link_requests_sweep",
     "registration_link_resend",
     "registration_link_rotate",
     "registration_move",

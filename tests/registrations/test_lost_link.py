@@ -1,6 +1,9 @@
 """The lost-link page: the contact person gets the link again by email; nobody learns who is registered."""
 
+import datetime
+import logging
 import re
+import socket
 import uuid
 
 import pytest
@@ -8,9 +11,11 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from config.celery import app as celery_app
 from notifications import sending
 from notifications.models import Delivery, Mailing
-from registrations import services
+from registrations import services, tasks
+from registrations.models import LinkRequest
 from tests.conftest import STAFF, municipality, oslo, register
 from tests.notifications import conftest as mail_fixtures
 from tests.notifications.conftest import subject, text_body
@@ -118,7 +123,8 @@ def test_nothing_is_sent_for_an_unregistered_or_cancelled_municipality(workshop,
 
 
 def test_the_link_goes_only_to_whoever_is_contact_person_when_it_is_sent(registration, smtp_server, commit):
-    post("5401")  # the delivery is written, not sent (no commit)
+    post("5401")  # no commit: the worker's part is done by hand below, and its email written, not sent
+    services.link_request_handle(link_request_id=LinkRequest.objects.get().pk, actor=audit.PUBLIC)
     dispute = services.dispute_create(
         registration=registration, name="Nina Ny", email="nina@kommune.example", note="", actor=audit.PUBLIC
     )
@@ -212,3 +218,80 @@ def test_the_sixth_request_for_one_municipality_gets_429_from_any_address(limits
     assert refused.status_code == 429
     assert other.status_code == 200  # another municipality from the same address
     assert len(smtp_server.messages) == 5
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_a_request_made_while_the_broker_is_down_is_sent_by_the_sweep_once(
+    registration, smtp_server, commit, broker, time_machine, caplog
+):
+    broker(f"redis://127.0.0.1:{_closed_port()}/5", {"max_retries": 0, "socket_connect_timeout": 1})
+    caplog.set_level(logging.WARNING, logger="registrations.tasks")
+    with commit():
+        answer = post("5401")
+
+    assert "Hvis Tromsø er påmeldt dette verkstedet, har vi sendt lenken" in page_text(answer)
+    assert smtp_server.messages == []
+    assert LinkRequest.objects.filter(handled_at__isnull=True).count() == 1
+    assert "Could not queue lost-link request" in caplog.text
+
+    # The broker is back (tasks run in-process again): the sweep leaves a request its task may still bring ...
+    celery_app.conf.task_always_eager = True
+    with commit():
+        tasks.sweep_link_requests.delay()
+    assert smtp_server.messages == []
+    # ... and handles it once the task has had its time; a second sweep finds nothing.
+    time_machine.shift(datetime.timedelta(minutes=3))
+    with commit():
+        tasks.sweep_link_requests.delay()
+        tasks.sweep_link_requests.delay()
+
+    [message] = smtp_server.messages
+    assert message["To"] == "kari@kommune.example"
+    assert f"/r/{registration.access_id}/{registration.token}/" in text_body(message)
+    assert LinkRequest.objects.filter(handled_at__isnull=True).count() == 0
+
+
+def test_a_request_is_handled_once_even_if_its_task_runs_twice(registration, smtp_server, commit, broker):
+    broker("memory://")  # published, not run
+    post("5401")
+    asked = LinkRequest.objects.get()
+
+    celery_app.conf.task_always_eager = True
+    with commit():
+        first = tasks.link_request_handle.delay(asked.pk).get()
+        second = tasks.link_request_handle.delay(asked.pk).get()
+
+    assert (first, second) == (True, False)
+    assert len(smtp_server.messages) == 1
+    assert Mailing.objects.filter(kind=Mailing.Kind.LINK_RESEND).count() == 1
+
+
+def test_a_request_for_an_unregistered_municipality_is_handled_and_sends_nothing(workshop, smtp_server, commit):
+    with commit():
+        post("0301")
+
+    assert smtp_server.messages == []
+    assert LinkRequest.objects.get().handled_at is not None
+
+
+def test_handled_requests_are_deleted_after_thirty_days_and_the_sweep_runs_every_tick(
+    workshop, settings, commit, time_machine
+):
+    with commit():
+        post("0301")
+    time_machine.shift(datetime.timedelta(days=30, minutes=-1))
+    services.link_requests_sweep(actor=audit.PUBLIC)
+    kept = LinkRequest.objects.count()
+    time_machine.shift(datetime.timedelta(minutes=2))
+    services.link_requests_sweep(actor=audit.PUBLIC)
+
+    assert (kept, LinkRequest.objects.count()) == (1, 0)
+    assert {
+        "task": "registrations.tasks.sweep_link_requests",
+        "schedule": settings.NOTIFICATIONS_TICK_SECONDS,
+    } in settings.CELERY_BEAT_SCHEDULE.values()
