@@ -8,8 +8,10 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
+from workshops.actions import action_label
 from workshops.schedule import validate_reminder_days
 
 
@@ -238,7 +240,7 @@ class ActionLog(models.Model):
         indexes = [models.Index(fields=["content_type", "object_id"], name="actionlog_object")]
 
     def __str__(self) -> str:
-        return f"{self.action} – {self.object_repr}"
+        return f"{capfirst(action_label(self.action))} – {self.object_repr}"
 
     @property
     def actor_label(self) -> str:

@@ -16,26 +16,10 @@ from django.utils.translation import gettext_lazy as _
 from registrations.admin.readonly import ReadOnlyModelAdmin
 from registrations.models import Participant, Registration, Role
 from registrations.services import Window
+from workshops.actions import action_label
 from workshops.formatting import format_datetime
 from workshops.models import ActionLog, Session, Workshop
 
-ACTION_LABELS = {
-    "registration.created": _("registered"),
-    "registration.changed": _("registration changed"),
-    "registration.moved": _("moved to another session"),
-    "registration.promoted": _("got a seat from the waiting list"),
-    "registration.cancelled": _("registration cancelled"),
-    "workshop.created": _("workshop created"),
-    "workshop.changed": _("workshop changed"),
-    "session.created": _("session added"),
-    "session.changed": _("session changed"),
-    "session.opened": _("session opened"),
-    "session.closed": _("session closed"),
-    "session.deleted": _("session deleted"),
-    "registration.confirmation_resent": _("confirmation sent again"),
-    "mailing.resent": _("mailing sent again"),
-    "mailing.changed": _("mailing text changed"),
-}
 # data["staff_override"] holds the public window's state when staff acted outside it (services.registration_window).
 OVERRIDES = {
     Window.CLOSED: _("staff override: after the registration deadline"),
@@ -52,10 +36,6 @@ PARTICIPANT_LISTS = {
 def who(entry: ActionLog) -> str:
     """The staff user's name as recorded, or «Public form», «Self-service link», «System»."""
     return entry.user_name or capfirst(ActionLog.ActorKind(entry.actor_kind).label)
-
-
-def action_label(code: str) -> str:
-    return str(ACTION_LABELS.get(code, code))
 
 
 def _field_label(name: str) -> str:

@@ -9,19 +9,21 @@ from typing import Any
 
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.text import slugify
+from django.utils.text import capfirst, slugify
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
 from notifications.models import Delivery, LedgerEntry
+from registrations.admin.action_log import entry_lines, who
 from registrations.backoffice.exports import ExportFile
 from registrations.backoffice.spreadsheets import XLSX_MIME, neutralise
 from registrations.errors import RegistrationError
 from registrations.models import Participant, Registration
 from registrations.services import ParticipantData, delegation_validate
-from workshops.models import ActionLog
+from workshops.actions import action_label
+from workshops.models import ActionLog, Session
 
 FORMATS = ("json", "xlsx")
 
@@ -55,6 +57,8 @@ class PersonRecords:
 
     def sections(self) -> list[Section]:
         registrations = {p.registration for p in self.participants} | set(self.contacts)
+        workshop_ids = {e.workshop_id for e in self.log_entries}
+        sessions = {s.pk: str(s) for s in Session.objects.filter(workshop_id__in=workshop_ids)} if workshop_ids else {}
         answers = [
             answer for registration in sorted(registrations, key=lambda r: r.pk) for answer in _answers(registration)
         ]
@@ -106,8 +110,10 @@ class PersonRecords:
                 "log",
                 _("Log of who did what"),
                 [_("When"), _("Who"), _("Action"), _("Object"), _("Details")],
+                # As the registration's log panel words them («Status: venteliste → bekreftet»), not raw JSON.
                 [
-                    [e.created_at, e.actor_label, e.action, e.object_repr, json.dumps(e.data, ensure_ascii=False)]
+                    [e.created_at, str(who(e)), str(capfirst(action_label(e.action))), e.object_repr]
+                    + ["; ".join(entry_lines(e, sessions))]
                     for e in self.log_entries
                 ],
             ),

@@ -293,8 +293,8 @@ def person_erase(*, email: str, actor: Actor, override: bool = False, now: datet
     changes); a coming delegation is then reported in ``without_contact``.
     Side effects: Participants removed or anonymised, Registrations' contact person anonymised, the
     person's deliveries anonymised and ledger entries deleted, their data taken out of ActionLog entries
-    and the admin's history; a "registration.person_erased" entry per delegation and a "person.erased"
-    entry with a keyed hash of the address (never the address).
+    and the admin's history; a "person.erased" entry per delegation and one for the staff user, each with a
+    keyed hash of the address (never the address).
     """
     now = now or timezone.now()
     address = email.strip()

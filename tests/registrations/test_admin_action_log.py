@@ -3,13 +3,20 @@
 Pages are read in English (the msgids).
 """
 
+import re
+from pathlib import Path
+
 import pytest
 from django.conf import settings
+from django.utils import translation
 
+from registrations import services
 from registrations.models import Registration
 from tests.conftest import delegation, register
 from tests.registrations.conftest import element_text, page_text
 from tests.registrations.test_admin import CHANGELIST_URL, action, change_data, rows, submit
+from workshops import audit
+from workshops.actions import ACTION_LABELS
 from workshops.models import ActionLog
 
 LOG_URL = "/admin/workshops/actionlog/"
@@ -90,3 +97,57 @@ def test_the_log_cannot_be_changed(staff, workshop, before_deadline):
     assert entry.action == "registration.created"
     assert staff.get(f"{LOG_URL}add/").status_code == 403
     assert Registration.objects.count() == 1
+
+
+def _recorded_actions() -> set[str]:
+    """Every action code the code records: the literals given to log_action and its helpers, and what the
+    seed command builds from a model's name («workshop.created», «session.changed»)."""
+    root = Path(__file__).resolve().parents[2]
+    codes = set()
+    for path in [
+        *root.glob("registrations/**/*.py"),
+        *root.glob("notifications/**/*.py"),
+        *root.glob("workshops/**/*.py"),
+    ]:
+        if "migrations" in path.parts or path.name == "actions.py":
+            continue
+        codes |= set(
+            re.findall(
+                r'"((?:registration|workshop|session|mailing|answers|person|municipal_contact)\.[a-z_]+)"',
+                path.read_text(),
+            )
+        )
+    return codes | {f"{model}.{verb}" for model in ("workshop", "session") for verb in ("created", "changed")}
+
+
+def test_every_recorded_action_has_a_name_staff_read_in_bokmal():
+    codes = _recorded_actions()
+
+    assert "registration.link_resent" in codes and "person.erased" in codes  # the scan finds them
+    assert sorted(codes - set(ACTION_LABELS)) == []
+    with translation.override("nb"):
+        bokmal = {code: str(ACTION_LABELS[code]) for code in codes}
+    with translation.override("en"):
+        untranslated = sorted(code for code in codes if str(ACTION_LABELS[code]) == bokmal[code])
+    assert untranslated == []
+
+
+def test_the_log_shows_the_lost_link_request_by_name(staff, workshop, before_deadline):
+    registration = register(workshop, "0301")
+    services.registration_link_resend(workshop=workshop, municipality=registration.municipality, actor=audit.PUBLIC)
+
+    text = page_text(staff.get(LOG_URL))
+
+    assert "Link sent again" in text
+    assert "registration.link_resent" not in text.lower()
+
+
+def test_an_entry_s_page_names_its_action_in_the_heading(staff, workshop, before_deadline):
+    registration = register(workshop, "0301")
+    services.registration_link_resend(workshop=workshop, municipality=registration.municipality, actor=audit.PUBLIC)
+    entry = ActionLog.objects.get(action="registration.link_resent")
+
+    page = staff.get(f"{LOG_URL}{entry.pk}/change/").content.decode()
+
+    assert f"<h2>Link sent again – {entry.object_repr}</h2>" in page
+    assert "registration.link_resent" not in page

@@ -78,7 +78,12 @@ def test_the_json_export_holds_every_record_and_the_export_is_logged_by_hash(org
     assert document["contact_person"] == []
     assert [a["Answer"] for a in document["answers"]] == ["Samskaping med frivilligheten."]
     assert [d["Email"] for d in document["deliveries"]] == [PERSON]
-    assert [e["Action"] for e in document["log"]] == ["registration.created"]
+    # The log as staff read it on a registration's page: the action by name, the details in words, not JSON.
+    [entry] = document["log"]
+    assert entry["Action"] == "Registered"
+    assert f"Person p3 <{PERSON}> (local actor: voluntary sector)" in entry["Details"]
+    assert "Status: confirmed" in entry["Details"]
+    assert "{" not in entry["Details"]
     logged = ActionLog.objects.filter(action="person.exported")
     assert {(e.object_repr, e.data["email_hash"]) for e in logged} == {
         ("ingrid", email_digest(PERSON)),
