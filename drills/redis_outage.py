@@ -14,7 +14,8 @@ middleware stack and view). The drill:
    deliveries and the lost-link requests) as they would run 3 minutes later, and waits until every email is
    sent.
 
-Verifies: every POST succeeded; every contact person and participant received their confirmation exactly
+Verifies: every POST succeeded, answered quickly (median under half a second: none waits on the dead
+broker); every contact person and participant received their confirmation exactly
 once, and each contact person who asked got the link once; every Delivery row "sent". Prints the POST
 latencies during the outage. Exit 1 if not.
 
@@ -38,6 +39,8 @@ from drills import common  # noqa: E402
 PATH = "/workshops/kulturskole-3-0-demo/"
 STARTED_INPUT = re.compile(r'name="started" value="([^"]+)"')
 MUNICIPALITY_OPTION = re.compile(r'<option value="(\d+)"[^>]*>')
+# The median POST while Redis is down (it was 2 s when kombu waited before its retry; now tens of ms).
+QUICK_SECONDS = 0.5
 
 
 def main() -> int:
@@ -158,11 +161,14 @@ def main() -> int:
         time.sleep(1)
         print(f"  emails sent while Redis was down: {mailed_during_outage} (expected 0)")
         registered = all(ok for ok, _ in before + during) and all(answered)
+        # A registration must not wait on the dead broker: each holds a web worker while it waits.
+        quick = statistics.median(latencies) < QUICK_SECONDS
+        print(f"  POSTs answered quickly during the outage (median under {QUICK_SECONDS} s): {quick}")
         print(f"  every POST succeeded: {registered}")
         links = Delivery.objects.filter(mailing__kind=Mailing.Kind.LINK_RESEND).count()
         print(f"  links sent again: {links} (expected {len(asked)})")
         once = common.verify_every_delivery_once(mailbox)
-        return common.verdict(registered and once and mailed_during_outage == 0 and links == len(asked))
+        return common.verdict(registered and quick and once and mailed_during_outage == 0 and links == len(asked))
 
 
 if __name__ == "__main__":
