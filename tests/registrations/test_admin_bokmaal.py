@@ -6,6 +6,7 @@ import django
 import polib
 import pytest
 from django.conf import settings
+from django.contrib.staticfiles import finders
 from django.utils.translation import gettext, ngettext, override
 
 from tests.registrations.conftest import page_text
@@ -93,3 +94,10 @@ def test_a_registrations_language_is_named_not_coded(admin_client, workshop, bef
 
     assert "Språk: Norsk nynorsk" in text
     assert "Språk: nn" not in text
+
+
+def test_the_admin_pages_carry_the_site_icon(admin_client):
+    page = admin_client.get("/admin/").content.decode()
+
+    assert '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">' in page
+    assert finders.find("favicon.svg")  # what collectstatic publishes there
