@@ -282,7 +282,8 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = env.int("DATA_UPLOAD_MAX_NUMBER_FIELDS", 400, va
 # is set; otherwise this process's memory, which is fine for one development server only.
 CACHE_URL = env.str("CACHE_URL", "") or env.str("REDIS_URL", "")
 if CACHE_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
+    # config/cache.py: Django's Redis backend, reusing its redis-py client (one per pool, not per operation).
+    CACHES = {"default": {"BACKEND": "config.cache.RedisCache", "LOCATION": CACHE_URL}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 

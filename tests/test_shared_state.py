@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import uuid
 from importlib import import_module
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from django.utils import timezone
 from import_export.tmp_storages import CacheStorage
 
 from config import sessions
+from config.cache import RedisCache
 from config.sessions import SessionStore
 from registrations.models import MunicipalContact
 from tests.registrations.test_admin_contacts import CSV, GOOD_CSV, confirm, upload
@@ -171,3 +173,20 @@ def test_expired_sessions_are_deleted_by_the_daily_task():
 
     assert list(Session.objects.values_list("session_key", flat=True)) == [live.session_key]
     assert "registrations.tasks.clear_expired_sessions" in {e["task"] for e in settings.CELERY_BEAT_SCHEDULE.values()}
+
+
+@pytest.mark.redis
+def test_the_redis_cache_shares_counters_and_reuses_one_client_per_pool():
+    """config.cache.RedisCache: Django's backend, one redis-py client per pool rather than one per operation
+    (building a client cost most of a rate-limit count). Two backends stand for two processes."""
+    location, params = os.environ["REDIS_URL"], {"KEY_PREFIX": f"test-{uuid.uuid4().hex}"}
+    here, there = RedisCache(location, params), RedisCache(location, params)
+
+    assert here.add("counter", 1, 60)
+    assert not there.add("counter", 1, 60)  # the other process sees it
+    assert there.incr("counter") == 2
+    assert here.get("counter") == 2
+    client = here._cache.get_client(write=True)
+    assert here._cache.get_client(write=True) is client
+    assert here._cache.get_client() is client  # one server: reads use the same pool
+    here.delete("counter")

@@ -100,9 +100,7 @@ def test_the_client_address(settings, proxies, forwarded, expected):
 
 def test_with_the_cache_down_the_form_still_registers(workshop, settings):
     # Redis holds the counters in production; when it is down the registration goes through (fail open).
-    settings.CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"}
-    }
+    settings.CACHES = {"default": {"BACKEND": "config.cache.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"}}
 
     response = post_from("10.0.0.9", form_data(municipality("0301")))
 
