@@ -41,11 +41,23 @@ def main() -> None:
     parser.add_argument("--plain", action="store_true", help="no profiler: the plain cost per POST")
     parser.add_argument("--refused", action="store_true", help="profile refusals: the municipalities again")
     parser.add_argument("--by-package", action="store_true", help="own time per package instead of functions")
+    parser.add_argument(
+        "--without",
+        default="",
+        help="what-if, comma-separated: leave out parts of a registration POST to see what they cost ("
+        + ", ".join(WHAT_IF)
+        + "); a measurement only, the registrations it writes lack those parts",
+    )
     args = parser.parse_args()
 
     import django
 
     django.setup()
+    left_out = [part for part in args.without.split(",") if part]
+    for part in left_out:
+        WHAT_IF[part]()
+    if left_out:
+        print(f"what-if: a registration POST without {', '.join(left_out)}")
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
@@ -121,6 +133,46 @@ def main() -> None:
         _by_package(stats, args.n)
         return
     stats.strip_dirs().sort_stats(args.sort).print_stats(args.top)
+
+
+def _without_publish():
+    from notifications import tasks
+
+    tasks.queue = lambda delivery_ids: None
+
+
+def _without_outbox():
+    from notifications import services as notify
+
+    notify.registration_confirmed = lambda **kwargs: []
+
+
+def _without_audit():
+    from registrations.services import registrations
+
+    registrations.log_action = lambda **kwargs: None
+
+
+def _without_session():
+    from registrations import access
+
+    access.grant = lambda request, registration: None
+
+
+def _without_ratelimit():
+    from django.conf import settings
+
+    settings.RATELIMIT_ENABLE = False
+
+
+# The parts --without can leave out: what each costs is the difference to a run with it in.
+WHAT_IF = {
+    "publish": _without_publish,  # the Celery message (the outbox rows are still written)
+    "outbox": _without_outbox,  # the confirmation mailing and its deliveries, and so the message too
+    "audit": _without_audit,  # the "registration.created" record
+    "session": _without_session,  # the session row that opens the receipt
+    "ratelimit": _without_ratelimit,  # the per-address count in Redis
+}
 
 
 def _post(client, path: str, form):
