@@ -7,6 +7,7 @@ registration form decides what to do with them.
 """
 
 import re
+import secrets
 import unicodedata
 
 from django import forms
@@ -73,8 +74,18 @@ _STARTED_SALT = "registrations.form-started"
 
 
 def form_started_stamp() -> str:
-    """When the form was shown, signed so a bot cannot claim it took its time."""
-    return signing.TimestampSigner(salt=_STARTED_SALT).sign("form")
+    """When the form was shown, signed so a bot cannot claim it took its time; with a random value of its own,
+    so the stamp also tells one shown form from another (``stamp_form_id``)."""
+    return signing.TimestampSigner(salt=_STARTED_SALT).sign(secrets.token_urlsafe(12))
+
+
+def stamp_form_id(stamp: str | None) -> str:
+    """The shown form's own id in a stamp (``form_started_stamp``): the same through every round trip of
+    that form, different for every other showing. "" for a stamp that is not ours."""
+    try:
+        return signing.TimestampSigner(salt=_STARTED_SALT).unsign(stamp or "")
+    except signing.BadSignature:
+        return ""
 
 
 class FormStartedField(forms.CharField):

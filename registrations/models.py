@@ -114,6 +114,9 @@ class Registration(models.Model):
     # compared with hmac.compare_digest, so the response time tells nothing about the secret.
     access_id = models.CharField(_("link id"), max_length=16, unique=True, default=new_access_id, editable=False)
     token = models.CharField(_("secret token"), max_length=64, default=new_token, editable=False)
+    # The public form's own id (registrations.fields.stamp_form_id): the same form sent twice (a double
+    # click) is recognised and answered with this registration's receipt instead of «already registered».
+    form_id = models.CharField(max_length=32, blank=True, default="", editable=False)
     created_at = models.DateTimeField(_("registered"), auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)

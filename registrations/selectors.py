@@ -118,3 +118,18 @@ def registration_active(*, workshop: Workshop, municipality: Municipality) -> Re
         .exclude(status=Registration.Status.CANCELLED)
         .first()
     )
+
+
+def registration_resubmitted(
+    *, workshop: Workshop, municipality: Municipality, form_id: str, contact_email: str
+) -> Registration | None:
+    """The municipality's active registration if this very form made it, else None: the same form sent twice,
+    by a double click or a reload, is not a second delegation. The form is recognised by its own id
+    (``form_id``, which only whoever was shown that form holds) and, to be sure, by the contact person's
+    address typed into it."""
+    registration = registration_active(workshop=workshop, municipality=municipality)
+    if registration is None or not form_id or registration.form_id != form_id:
+        return None
+    if registration.contact_email.casefold() != contact_email.strip().casefold():
+        return None
+    return registration

@@ -17,7 +17,8 @@ from django.views.decorators.http import require_http_methods
 
 from registrations import access, forms, participant_rows, services, throttle
 from registrations.errors import RegistrationError
-from registrations.selectors import seats_taken_shown
+from registrations.fields import stamp_form_id
+from registrations.selectors import registration_resubmitted, seats_taken_shown
 from workshops import audit, cache
 from workshops.models import Session, Workshop
 
@@ -95,9 +96,19 @@ def register(request, slug: str):
                     preferred_session=form.cleaned_data.get("preferred_session"),
                     municipality_input=form.cleaned_data.get("municipality_input", ""),
                     language=get_language() or "nb",
+                    form_id=stamp_form_id(form.cleaned_data["started"]),
                     actor=audit.PUBLIC,
                 )
             except RegistrationError as refused:
+                sent_before = "already_registered" in refused.codes and registration_resubmitted(
+                    workshop=workshop,
+                    municipality=form.cleaned_data["municipality"],
+                    form_id=stamp_form_id(form.cleaned_data["started"]),
+                    contact_email=form.cleaned_data["contact_email"],
+                )
+                if sent_before:  # this form, sent again (a double click): its registration's receipt, not an error
+                    access.grant(request, sent_before)
+                    return redirect("registrations:receipt", access_id=sent_before.access_id)
                 if "already_registered" in refused.codes:
                     # The page offers the lost link and «we did not register» for this municipality.
                     already_registered = form.cleaned_data["municipality"]

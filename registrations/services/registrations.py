@@ -47,13 +47,15 @@ def registration_create(
     preferred_session: Session | None = None,
     municipality_input: str = "",
     language: str = "nb",
+    form_id: str = "",
     now: datetime.datetime | None = None,
 ) -> Registration:
     """Register a municipality's delegation: a seat in a session for all of it, or the waiting list.
 
     Staff may register outside the public window (after the deadline, for an unpublished workshop).
     ``municipality_input`` is the answer to the workshop's first question, asked on the form: saved as a
-    draft answer (services.answers.answers_from_registration_form).
+    draft answer (services.answers.answers_from_registration_form). ``form_id``: the public form's own id
+    (``registration_resubmitted`` recognises the same form sent again).
     Side effects: one Registration and its Participants written; an AnswerSet (draft) with that answer when
     given; confirmation deliveries written to the notifications outbox and queued on commit; a
     "registration.created" log entry (with the override noted when staff acted outside the window).
@@ -84,6 +86,7 @@ def registration_create(
             "preferred_session": preferred_session,
             "status": Registration.Status.CONFIRMED if session else Registration.Status.WAITLISTED,
             "language": language,
+            "form_id": form_id,
         }
         if sessions and connection.features.has_select_for_update:
             # Every writer of this workshop's registrations holds the session locks: the check above stands.
