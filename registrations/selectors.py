@@ -123,8 +123,9 @@ def registration_active(*, workshop: Workshop, municipality: Municipality) -> Re
 def registration_resubmitted(
     *, workshop: Workshop, municipality: Municipality, form_id: str, contact_email: str
 ) -> Registration | None:
-    """The municipality's active registration if this very form made it, else None: the same form sent twice,
-    by a double click or a reload, is not a second delegation. The form is recognised by its own id
+    """The municipality's active registration if this very form made it, else None: the same form sent twice
+    (a double click, or sent again after an error page when the first had been saved) is not a second
+    delegation. The form is recognised by its own id
     (``form_id``, which only whoever was shown that form holds) and, to be sure, by the contact person's
     address typed into it."""
     registration = registration_active(workshop=workshop, municipality=municipality)
