@@ -6,6 +6,7 @@ skip there with a stated reason; in CI (CI_NO_SKIPS=1) any skip is a failure.
 
 import datetime
 import os
+import socket
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -35,6 +36,13 @@ def oslo(*args: int) -> datetime.datetime:
 
 def on_postgres() -> bool:
     return settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+
+
+def closed_port() -> int:
+    """A loopback port nothing listens on (bound for a moment, then let go): a server that is down."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def redis_url() -> str | None:

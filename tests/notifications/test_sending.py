@@ -3,7 +3,6 @@
 import datetime
 import email
 import email.policy
-import socket
 from collections import Counter
 
 import pytest
@@ -14,7 +13,7 @@ from django.test import override_settings
 from notifications import sending, services, tasks
 from notifications.models import Delivery, Mailing
 from registrations.services import ContactData
-from tests.conftest import STAFF, delegation, municipalities, register
+from tests.conftest import STAFF, closed_port, delegation, municipalities, register
 from tests.notifications.conftest import smtp_settings, subject
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("before_deadline")]
@@ -93,14 +92,8 @@ def test_staff_can_retry_a_failed_delivery(workshop, smtp_server, commit):
     assert [m["To"] for m in smtp_server.messages].count("03011@kommune.example") == 1
 
 
-def _closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_a_refused_connection_is_temporary(workshop, commit, time_machine, smtp_server):
-    with override_settings(**smtp_settings(_closed_port())), commit():
+    with override_settings(**smtp_settings(closed_port())), commit():
         registration = register(workshop, "0301", language="en")
 
     deliveries = Delivery.objects.filter(registration=registration)

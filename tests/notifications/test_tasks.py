@@ -2,7 +2,6 @@
 
 import datetime
 import logging
-import socket
 import time
 
 import pytest
@@ -11,21 +10,15 @@ from config.celery import app as celery_app
 from notifications import tasks
 from notifications.models import Delivery
 from registrations.models import Registration
-from tests.conftest import register
+from tests.conftest import closed_port, register
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("before_deadline")]
-
-
-def _closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_the_registration_survives_redis_down_and_the_sweep_sends_later(
     workshop, smtp_server, commit, broker, time_machine, caplog
 ):
-    broker(f"redis://127.0.0.1:{_closed_port()}/5", {"max_retries": 0, "socket_connect_timeout": 1})
+    broker(f"redis://127.0.0.1:{closed_port()}/5", {"max_retries": 0, "socket_connect_timeout": 1})
     caplog.set_level(logging.WARNING, logger="notifications.tasks")
     started = time.monotonic()
     with commit():

@@ -3,7 +3,6 @@
 import datetime
 import logging
 import re
-import socket
 import uuid
 
 import pytest
@@ -16,7 +15,7 @@ from notifications import sending
 from notifications.models import Delivery, Mailing
 from registrations import services, tasks
 from registrations.models import LinkRequest
-from tests.conftest import STAFF, municipality, oslo, register
+from tests.conftest import STAFF, closed_port, municipality, oslo, register
 from tests.notifications import conftest as mail_fixtures
 from tests.notifications.conftest import subject, text_body
 from tests.registrations.conftest import form_data, page_text, started_long_ago
@@ -220,16 +219,10 @@ def test_the_sixth_request_for_one_municipality_gets_429_from_any_address(limits
     assert len(smtp_server.messages) == 5
 
 
-def _closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_a_request_made_while_the_broker_is_down_is_sent_by_the_sweep_once(
     registration, smtp_server, commit, broker, time_machine, caplog
 ):
-    broker(f"redis://127.0.0.1:{_closed_port()}/5", {"max_retries": 0, "socket_connect_timeout": 1})
+    broker(f"redis://127.0.0.1:{closed_port()}/5", {"max_retries": 0, "socket_connect_timeout": 1})
     caplog.set_level(logging.WARNING, logger="registrations.tasks")
     with commit():
         answer = post("5401")
