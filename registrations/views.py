@@ -87,6 +87,7 @@ def register(request, slug: str):
         form = forms.RegistrationForm(request.POST, workshop=workshop)
         formset = forms.participant_formset(workshop=workshop, data=request.POST)
         if form.is_valid() and formset.is_valid():
+            form_id = stamp_form_id(form.cleaned_data["started"])
             try:
                 registration = services.registration_create(
                     workshop=workshop,
@@ -96,14 +97,14 @@ def register(request, slug: str):
                     preferred_session=form.cleaned_data.get("preferred_session"),
                     municipality_input=form.cleaned_data.get("municipality_input", ""),
                     language=get_language() or "nb",
-                    form_id=stamp_form_id(form.cleaned_data["started"]),
+                    form_id=form_id,
                     actor=audit.PUBLIC,
                 )
             except RegistrationError as refused:
                 sent_before = "already_registered" in refused.codes and registration_resubmitted(
                     workshop=workshop,
                     municipality=form.cleaned_data["municipality"],
-                    form_id=stamp_form_id(form.cleaned_data["started"]),
+                    form_id=form_id,
                     contact_email=form.cleaned_data["contact_email"],
                 )
                 if sent_before:  # this form, sent again (a double click): its registration's receipt, not an error
