@@ -125,9 +125,8 @@ def registration_resubmitted(
 ) -> Registration | None:
     """The municipality's active registration if this very form made it, else None: the same form sent twice
     (a double click, or sent again after an error page when the first had been saved) is not a second
-    delegation. The form is recognised by its own id
-    (``form_id``, which only whoever was shown that form holds) and, to be sure, by the contact person's
-    address typed into it."""
+    delegation. The form is recognised by its own id (``form_id``, which only whoever was shown that form
+    holds) and, to be sure, by the contact person's address typed into it."""
     registration = registration_active(workshop=workshop, municipality=municipality)
     if registration is None or not form_id or registration.form_id != form_id:
         return None
