@@ -143,12 +143,27 @@ def register(request, slug: str):
 @never_cache
 @require_http_methods(["GET", "HEAD"])
 def registration_open(request, access_id: str, secret: str):
-    """The link in the emails: grant the delegation in this session, then show it without the secret."""
+    """The link in the emails: grant the delegation in this session, then show it without the secret (in the
+    delegation's language, unless the visitor chose one)."""
     registration = access.registration_for_link(access_id=access_id, secret=secret)
     if registration is None:
         raise Http404
     access.grant(request, registration)
-    return redirect("registrations:registration_detail", access_id=registration.access_id)
+    response = redirect("registrations:registration_detail", access_id=registration.access_id)
+    if settings.LANGUAGE_COOKIE_NAME not in request.COOKIES:
+        # A visitor who has not chosen a language (another device, a colleague's browser) sees the delegation's
+        # pages in the language it registered in, as its emails are; the switch still changes it.
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            registration.language,
+            max_age=settings.LANGUAGE_COOKIE_AGE,
+            path=settings.LANGUAGE_COOKIE_PATH,
+            domain=settings.LANGUAGE_COOKIE_DOMAIN,
+            secure=settings.LANGUAGE_COOKIE_SECURE,
+            httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+            samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+        )
+    return response
 
 
 @require_http_methods(["GET", "HEAD"])

@@ -10,6 +10,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.test import Client
 
 from config.logging import mask_secrets
@@ -47,6 +48,21 @@ def test_the_link_opens_the_delegation_and_takes_the_secret_out_of_the_address(c
     text = page_text(client.get(response["Location"]))
     assert "Tromsø" in text
     assert "Person 54011" in text
+
+
+def test_the_link_opens_the_page_in_the_delegation_s_language_unless_the_visitor_chose_one(workshop, before_deadline):
+    registration = register(workshop, "5401", language="nn")
+    link = f"/r/{registration.access_id}/{registration.token}/"
+    newcomer, chose_english = Client(), Client()
+    chose_english.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+
+    first = newcomer.get(link)
+    english = chose_english.get(link)
+
+    assert first.cookies[settings.LANGUAGE_COOKIE_NAME].value == "nn"
+    assert "Påmeldinga di" in page_text(newcomer.get(first["Location"]))
+    assert settings.LANGUAGE_COOKIE_NAME not in english.cookies  # a choice made is kept
+    assert "Your registration" in page_text(chose_english.get(english["Location"]))
 
 
 @pytest.mark.parametrize("wrong", ["secret", "token-with-one-letter-off", ""])
