@@ -74,6 +74,14 @@ def test_every_message_is_translated_and_none_is_fuzzy(po):
 
 
 @PER_CATALOGUE
+def test_no_entry_keeps_the_previous_msgid_of_a_fuzzy_match(po):
+    """«#|» lines are left by a fuzzy match; once the entry is translated they are stale, and a stale
+    «#| msgid_plural» on a singular entry makes GNU gettext (msgmerge, so makemessages) reject the file."""
+    kept = [e.msgid for e in polib.pofile(str(po)) if e.previous_msgid or e.previous_msgid_plural or e.previous_msgctxt]
+    assert kept == [], f"remove the «#|» lines of these in {po.relative_to(ROOT)}"
+
+
+@PER_CATALOGUE
 def test_the_committed_mo_file_matches_the_po_file(po):
     assert stale(po) == [], "run `make messages` (or scripts/compile_messages.py) and commit the .mo"
 
